@@ -1,0 +1,234 @@
+import Synchronization
+
+/// What the network knows of one identifier: the answer to "has anyone flagged this?".
+public struct CheckResult: Sendable, Equatable {
+    /// The identifier that was asked about.
+    public let identifier: Identifier
+    /// The identifier whose entry answered, when it is not the one asked about (a URL answered by its domain).
+    public let matched: Identifier?
+    /// True when at least one live (not withdrawn) report or indicator names it.
+    public let flagged: Bool
+    /// Live victim reports naming it.
+    public let reports: Int
+    /// Live indicators naming it.
+    public let indicators: Int
+    /// Jurisdictions the reports and indicators were filed in, sorted.
+    public let jurisdictions: [String]
+    /// Typologies it was reported under.
+    public let typologies: [Typology]
+    /// Earliest sighting.
+    public let firstSeen: Timestamp?
+    /// Latest sighting.
+    public let lastSeen: Timestamp?
+    /// Highest indicator confidence, 0-100.
+    public let highestConfidence: Int?
+    /// True when it was flagged once but every record naming it has been withdrawn.
+    public let retracted: Bool
+}
+
+/// The in-memory index of every identifier the node holds, so that checks never touch the database.
+///
+/// Each entry is a fixed 28-byte summary; jurisdiction sets are interned and shared between entries.
+public final class CheckIndex: Sendable {
+    struct Entry {
+        var reports: UInt32 = 0
+        var indicators: UInt32 = 0
+        var withdrawn: UInt32 = 0
+        var firstSeen: UInt32 = .max  // seconds since 1970
+        var lastSeen: UInt32 = 0
+        var jurisdictionSet: UInt32 = 0
+        var typologies: UInt16 = 0
+        var confidence: Int8 = -1
+    }
+
+    struct State {
+        var tables: [[String: Entry]] = Array(repeating: [:], count: IdentifierKind.allCases.count)
+        var sets = JurisdictionSets()
+        var count = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// An empty index.
+    public init() {}
+
+    /// The number of distinct identifiers indexed.
+    public var count: Int { state.withLock { $0.count } }
+
+    /// Adds what one record says of one identifier. `retracted` marks a record that was withdrawn.
+    public func add(_ item: IndexedIdentifier, retracted: Bool = false) {
+        state.withLock { s in Self.add(item, retracted: retracted, into: &s) }
+    }
+
+    /// Adds many items under one lock.
+    public func add(contentsOf items: [(IndexedIdentifier, retracted: Bool)]) {
+        state.withLock { s in
+            for (item, retracted) in items { Self.add(item, retracted: retracted, into: &s) }
+        }
+    }
+
+    /// Replaces the entry of `identifier` with one built from `items` (every row naming it), as after a retraction.
+    public func rebuild(_ identifier: Identifier, from items: [(IndexedIdentifier, retracted: Bool)]) {
+        state.withLock { s in
+            if s.tables[identifier.kind.ordinal].removeValue(forKey: identifier.canonical) != nil { s.count -= 1 }
+            for (item, retracted) in items where item.identifier == identifier {
+                Self.add(item, retracted: retracted, into: &s)
+            }
+        }
+    }
+
+    private static func add(_ item: IndexedIdentifier, retracted: Bool, into s: inout State) {
+        let key = item.identifier.canonical
+        let ordinal = item.identifier.kind.ordinal
+        var entry: Entry
+        if let existing = s.tables[ordinal][key] {
+            entry = existing
+        } else {
+            entry = Entry()
+            s.count += 1
+        }
+        if retracted {
+            entry.withdrawn &+= 1
+        } else {
+            if item.isReport { entry.reports &+= 1 } else { entry.indicators &+= 1 }
+            if let t = item.typology { entry.typologies |= t.bit }
+            if let c = item.confidence { entry.confidence = max(entry.confidence, Int8(clamping: c)) }
+            entry.firstSeen = min(entry.firstSeen, UInt32(clamping: item.firstSeen.seconds))
+            entry.lastSeen = max(entry.lastSeen, UInt32(clamping: item.lastSeen.seconds))
+            if let j = item.jurisdiction { entry.jurisdictionSet = s.sets.adding(j, to: entry.jurisdictionSet) }
+        }
+        s.tables[ordinal][key] = entry
+    }
+
+    /// The answer for one canonical identifier. URLs fall back to their host and registrable domain; domains
+    /// to their registrable domain.
+    public func check(_ identifier: Identifier) -> CheckResult {
+        state.withLock { s in Self.check(identifier, in: s) }
+    }
+
+    /// Answers for many identifiers under one lock, in order.
+    public func check(_ identifiers: [Identifier]) -> [CheckResult] {
+        state.withLock { s in identifiers.map { Self.check($0, in: s) } }
+    }
+
+    /// Whether the exact key is flagged: the bare look-up, with no fall-back and no result building.
+    public func isFlagged(_ identifier: Identifier) -> Bool {
+        state.withLock { s in
+            guard let e = s.tables[identifier.kind.ordinal][identifier.canonical] else { return false }
+            return e.reports + e.indicators > 0
+        }
+    }
+
+    private static func check(_ identifier: Identifier, in s: State) -> CheckResult {
+        if let entry = s.tables[identifier.kind.ordinal][identifier.canonical], entry.reports + entry.indicators > 0 {
+            return result(identifier, matched: nil, entry, s)
+        }
+        for fallback in fallbacks(of: identifier) {
+            if let entry = s.tables[IdentifierKind.domain.ordinal][fallback.canonical],
+                entry.reports + entry.indicators > 0
+            {
+                return result(identifier, matched: fallback, entry, s)
+            }
+        }
+        let entry = s.tables[identifier.kind.ordinal][identifier.canonical] ?? Entry()
+        return result(identifier, matched: nil, entry, s)
+    }
+
+    private static func fallbacks(of identifier: Identifier) -> [Identifier] {
+        var hosts: [String] = []
+        switch identifier.kind {
+        case .url:
+            if let host = WebAddressNormalizer.host(ofCanonicalURL: identifier.canonical) { hosts.append(host) }
+        case .domain:
+            break
+        default:
+            return []
+        }
+        let host = hosts.first ?? identifier.canonical
+        if let registrable = PublicSuffixList.shared.registrableDomain(of: host), registrable != host {
+            hosts.append(registrable)
+        }
+        return hosts.filter { $0 != identifier.canonical || identifier.kind != .domain }
+            .map { Identifier(kind: .domain, canonical: $0) }
+    }
+
+    private static func result(_ identifier: Identifier, matched: Identifier?, _ e: Entry, _ s: State) -> CheckResult {
+        let live = e.reports + e.indicators > 0
+        return CheckResult(
+            identifier: identifier,
+            matched: matched,
+            flagged: live,
+            reports: Int(e.reports),
+            indicators: Int(e.indicators),
+            jurisdictions: s.sets.codes(of: e.jurisdictionSet),
+            typologies: Typology.from(mask: e.typologies),
+            firstSeen: live ? Timestamp(milliseconds: Int64(e.firstSeen) * 1000) : nil,
+            lastSeen: live ? Timestamp(milliseconds: Int64(e.lastSeen) * 1000) : nil,
+            highestConfidence: live && e.confidence >= 0 ? Int(e.confidence) : nil,
+            retracted: !live && e.withdrawn > 0
+        )
+    }
+}
+
+/// Interned sorted sets of jurisdiction codes, so that an entry holds one 32-bit set id.
+struct JurisdictionSets {
+    private var members: [[UInt16]] = [[]]
+    private var ids: [[UInt16]: UInt32] = [[]: 0]
+    private var transitions: [UInt64: UInt32] = [:]
+
+    static func code(_ text: String) -> UInt16 {
+        let u = Array(text.utf8)
+        guard u.count == 2 else { return 0 }
+        return UInt16(u[0]) << 8 | UInt16(u[1])
+    }
+
+    mutating func adding(_ jurisdiction: String, to set: UInt32) -> UInt32 {
+        let c = Self.code(jurisdiction)
+        let transitionKey = UInt64(set) << 16 | UInt64(c)
+        if let known = transitions[transitionKey] { return known }
+        var list = members[Int(set)]
+        if !list.contains(c) {
+            list.append(c)
+            list.sort()
+        }
+        let id: UInt32
+        if let existing = ids[list] {
+            id = existing
+        } else {
+            id = UInt32(members.count)
+            members.append(list)
+            ids[list] = id
+        }
+        transitions[transitionKey] = id
+        return id
+    }
+
+    func codes(of set: UInt32) -> [String] {
+        guard Int(set) < members.count else { return [] }
+        return members[Int(set)].map { String(decoding: [UInt8($0 >> 8), UInt8($0 & 0xFF)], as: UTF8.self) }
+    }
+}
+
+extension CheckResult {
+    /// The check answer as JSON: `kind`, `canonical`, `flagged` and what the network knows; the shape the API
+    /// and the command line share.
+    public var json: JSONValue {
+        var members: [String: JSONValue] = [
+            "kind": .string(identifier.kind.rawValue),
+            "canonical": .string(identifier.canonical),
+            "flagged": .bool(flagged),
+            "reports": .integer(Int64(reports)),
+            "indicators": .integer(Int64(indicators)),
+            "jurisdictions": .array(jurisdictions.map(JSONValue.string)),
+            "typologies": .array(typologies.map { .string($0.rawValue) }),
+            "first_seen": firstSeen.map { .string($0.rfc3339) } ?? .null,
+            "last_seen": lastSeen.map { .string($0.rfc3339) } ?? .null,
+            "highest_confidence": highestConfidence.map { .integer(Int64($0)) } ?? .null,
+            "retracted": .bool(retracted),
+        ]
+        if let matched {
+            members["matched"] = .object(["kind": .string(matched.kind.rawValue), "canonical": .string(matched.canonical)])
+        }
+        return .object(members)
+    }
+}

@@ -1,0 +1,227 @@
+public import Foundation
+
+/// A JSON document held as a value: what records are made of and what the API reads.
+///
+/// Numbers are kept as integers where they are integral, so that canonical encoding is exact.
+public enum JSONValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case integer(Int64)
+    case double(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    /// The member `key` of an object, or nil.
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let members) = self { return members[key] }
+        return nil
+    }
+
+    /// The string, if this is one.
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    /// The integer, if this is an integral number.
+    public var integerValue: Int64? {
+        switch self {
+        case .integer(let i): return i
+        case .double(let d) where d.rounded() == d && abs(d) < 9.007_199_254_740_992e15: return Int64(d)
+        default: return nil
+        }
+    }
+
+    /// The members, if this is an object.
+    public var objectValue: [String: JSONValue]? {
+        if case .object(let members) = self { return members }
+        return nil
+    }
+
+    /// The elements, if this is an array.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let elements) = self { return elements }
+        return nil
+    }
+
+    /// The name of the JSON type, for error messages.
+    public var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "boolean"
+        case .integer, .double: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+}
+
+extension JSONValue: Codable {
+    /// Decodes any JSON value.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let b = try? container.decode(Bool.self) {
+            self = .bool(b)
+        } else if let i = try? container.decode(Int64.self) {
+            self = .integer(i)
+        } else if let d = try? container.decode(Double.self) {
+            self = .double(d)
+        } else if let s = try? container.decode(String.self) {
+            self = .string(s)
+        } else if let a = try? container.decode([JSONValue].self) {
+            self = .array(a)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    /// Encodes the value as plain JSON (not necessarily canonical; use `canonicalData` for that).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let b): try container.encode(b)
+        case .integer(let i): try container.encode(i)
+        case .double(let d): try container.encode(d)
+        case .string(let s): try container.encode(s)
+        case .array(let a): try container.encode(a)
+        case .object(let o): try container.encode(o)
+        }
+    }
+}
+
+extension JSONValue {
+    /// Parses JSON text.
+    /// - Throws: `JSONParseError` with a short description when the text is not JSON.
+    public static func parse(_ data: some DataProtocol) throws(JSONParseError) -> JSONValue {
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: Data(data))
+        } catch let DecodingError.dataCorrupted(context) {
+            let underlying = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            throw JSONParseError(detail: underlying ?? context.debugDescription)
+        } catch {
+            throw JSONParseError(detail: "the body is not valid JSON")
+        }
+    }
+}
+
+/// Text that is not JSON.
+public struct JSONParseError: Error, Sendable, Equatable {
+    /// What the parser said.
+    public let detail: String
+}
+
+// MARK: - RFC 8785 canonical form
+
+extension JSONValue {
+    /// The RFC 8785 (JSON Canonicalization Scheme) encoding: sorted keys (by UTF-16 code units), no
+    /// white space, minimal string escapes, ECMAScript number form.
+    public var canonicalData: Data {
+        var out = [UInt8]()
+        out.reserveCapacity(256)
+        writeCanonical(into: &out)
+        return Data(out)
+    }
+
+    /// The canonical encoding as a string.
+    public var canonicalString: String {
+        String(decoding: canonicalData, as: UTF8.self)
+    }
+
+    func writeCanonical(into out: inout [UInt8]) {
+        switch self {
+        case .null: out.append(contentsOf: Array("null".utf8))
+        case .bool(let b): out.append(contentsOf: Array((b ? "true" : "false").utf8))
+        case .integer(let i): out.append(contentsOf: Array(String(i).utf8))
+        case .double(let d): out.append(contentsOf: Array(Self.ecmaScriptNumber(d).utf8))
+        case .string(let s): Self.writeCanonicalString(s, into: &out)
+        case .array(let elements):
+            out.append(UInt8(ascii: "["))
+            for (n, element) in elements.enumerated() {
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                element.writeCanonical(into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            let sorted = members.sorted { $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) }
+            for (n, member) in sorted.enumerated() {
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                Self.writeCanonicalString(member.key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                member.value.writeCanonical(into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    static func writeCanonicalString(_ s: String, into out: inout [UInt8]) {
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        out.append(UInt8(ascii: "\""))
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x08: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
+            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0C: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
+            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x00..<0x20:
+                out.append(contentsOf: Array("\\u00".utf8))
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0xF)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// Formats a double as ECMAScript's Number.prototype.toString does (RFC 8785 section 3.2.2.3).
+    static func ecmaScriptNumber(_ value: Double) -> String {
+        guard value.isFinite else { return "null" }
+        if value == 0 { return "0" }
+        // Swift's description gives the shortest round-tripping digits; re-lay them out the ECMAScript way.
+        let negative = value < 0
+        let text = String(describing: abs(value))
+        var digits = ""
+        var exponent = 0
+        let parts = text.split(separator: "e", maxSplits: 1)
+        let mantissa = parts[0]
+        if parts.count == 2 { exponent = Int(parts[1]) ?? 0 }
+        let dotSplit = mantissa.split(separator: ".", omittingEmptySubsequences: false)
+        let integerPart = String(dotSplit[0])
+        let fractionPart = dotSplit.count > 1 ? String(dotSplit[1]) : ""
+        digits = integerPart + fractionPart
+        // decimal point position relative to the start of `digits`
+        var pointPosition = integerPart.count + exponent
+        // strip leading zeros
+        while digits.hasPrefix("0") && digits.count > 1 {
+            digits.removeFirst()
+            pointPosition -= 1
+        }
+        while digits.hasSuffix("0") && digits.count > 1 { digits.removeLast() }
+        let k = digits.count
+        let n = pointPosition
+        var result: String
+        if k <= n && n <= 21 {
+            result = digits + String(repeating: "0", count: n - k)
+        } else if 0 < n && n <= 21 {
+            let index = digits.index(digits.startIndex, offsetBy: n)
+            result = digits[..<index] + "." + digits[index...]
+        } else if -6 < n && n <= 0 {
+            result = "0." + String(repeating: "0", count: -n) + digits
+        } else {
+            let e = n - 1
+            let sign = e < 0 ? "-" : "+"
+            let head = String(digits.prefix(1))
+            let tail = String(digits.dropFirst())
+            result = head + (tail.isEmpty ? "" : "." + tail) + "e" + sign + String(abs(e))
+        }
+        return negative ? "-" + result : result
+    }
+}

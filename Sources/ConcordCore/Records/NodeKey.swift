@@ -1,0 +1,118 @@
+import Crypto
+public import Foundation
+
+/// A node's Ed25519 signing key: its identity in the network.
+public struct NodeKey: Sendable {
+    private let privateKey: Curve25519.Signing.PrivateKey
+
+    /// A new random key.
+    public init() {
+        privateKey = Curve25519.Signing.PrivateKey()
+    }
+
+    /// Restores a key from its 32-byte seed.
+    /// - Throws: `NodeKeyError.malformed` when the bytes are not a key.
+    public init(seed: Data) throws(NodeKeyError) {
+        do {
+            privateKey = try Curve25519.Signing.PrivateKey(rawRepresentation: seed)
+        } catch {
+            throw .malformed
+        }
+    }
+
+    /// The 32-byte seed to keep secret on disk.
+    public var seed: Data { privateKey.rawRepresentation }
+
+    /// The 32-byte public key.
+    public var publicKey: Data { privateKey.publicKey.rawRepresentation }
+
+    /// The node id derived from the public key.
+    public var nodeID: String { NodeID.derive(publicKey: publicKey) }
+
+    /// Signs `message`, returning the 64-byte Ed25519 signature.
+    public func sign(_ message: Data) -> Data {
+        // Signing with a valid key over any bytes does not fail in practice; an empty result fails verification.
+        (try? privateKey.signature(for: message)) ?? Data()
+    }
+}
+
+/// A node key that cannot be used.
+public enum NodeKeyError: Error, Sendable {
+    /// The stored bytes are not an Ed25519 key.
+    case malformed
+}
+
+/// Node ids: lower-case base32 of the first 20 bytes of SHA-256 of the node's public key.
+public enum NodeID {
+    /// The id of the node with `publicKey`.
+    public static func derive(publicKey: Data) -> String {
+        let digest = SHA256.hash(data: publicKey)
+        return Base32.encode(Array(digest.prefix(20)))
+    }
+
+    /// Whether `text` has the shape of a node id.
+    public static func isWellFormed(_ text: String) -> Bool {
+        text.utf8.count == 32 && text.utf8.allSatisfy { Base32.alphabet.contains($0) }
+    }
+
+    /// Verifies an Ed25519 signature by `publicKey` over `message`.
+    public static func verify(signature: Data, message: Data, publicKey: Data) -> Bool {
+        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey) else { return false }
+        return key.isValidSignature(signature, for: message)
+    }
+}
+
+/// RFC 4648 base32, lower-case, without padding.
+enum Base32 {
+    static let alphabet: [UInt8] = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        var out = [UInt8]()
+        var buffer: UInt32 = 0
+        var bits = 0
+        for byte in bytes {
+            buffer = (buffer << 8) | UInt32(byte)
+            bits += 8
+            while bits >= 5 {
+                out.append(alphabet[Int((buffer >> UInt32(bits - 5)) & 31)])
+                bits -= 5
+            }
+        }
+        if bits > 0 { out.append(alphabet[Int((buffer << UInt32(5 - bits)) & 31)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// Hex and base64url helpers for ids and signatures.
+public enum ByteText {
+    /// Lower-case hex.
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// base64url without padding (RFC 4648 section 5).
+    public static func base64url(_ data: Data) -> String {
+        data.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Decodes base64url with or without padding.
+    public static func fromBase64url(_ text: String) -> Data? {
+        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while s.utf8.count % 4 != 0 { s += "=" }
+        return Data(base64Encoded: s)
+    }
+
+    /// SHA-256 as lower-case hex.
+    public static func sha256Hex(_ data: Data) -> String {
+        hex(SHA256.hash(data: data))
+    }
+}

@@ -1,0 +1,80 @@
+import ConcordCore
+import Logging
+import SQLKit
+
+extension SQLStore {
+    /// One schema change. Released migrations are never edited: a change is a new migration.
+    struct Migration {
+        let version: Int
+        let sqlite: [String]
+        let postgres: [String]
+    }
+
+    static let migrations: [Migration] = [
+        Migration(
+            version: 1,
+            sqlite: [
+                """
+                CREATE TABLE records (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, \
+                origin TEXT NOT NULL, created_ms INTEGER NOT NULL, received_ms INTEGER NOT NULL, tlp TEXT NOT NULL, \
+                exercise INTEGER NOT NULL, content TEXT NOT NULL, signature TEXT NOT NULL, retracted_by TEXT)
+                """,
+                "CREATE INDEX records_origin ON records (origin, seq)",
+                """
+                CREATE TABLE record_identifiers (record_seq INTEGER NOT NULL REFERENCES records (seq), kind TEXT NOT NULL, \
+                value TEXT NOT NULL, role TEXT, typology TEXT, jurisdiction TEXT, confidence INTEGER, \
+                first_seen_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL, is_report INTEGER NOT NULL, \
+                derived INTEGER NOT NULL)
+                """,
+                "CREATE INDEX record_identifiers_key ON record_identifiers (kind, value)",
+                "CREATE INDEX record_identifiers_seq ON record_identifiers (record_seq)",
+                """
+                CREATE TABLE api_tokens (id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, role TEXT NOT NULL, \
+                label TEXT NOT NULL, created_ms INTEGER NOT NULL, revoked_ms INTEGER)
+                """,
+            ],
+            postgres: [
+                """
+                CREATE TABLE records (seq BIGSERIAL PRIMARY KEY, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, \
+                origin TEXT NOT NULL, created_ms BIGINT NOT NULL, received_ms BIGINT NOT NULL, tlp TEXT NOT NULL, \
+                exercise BIGINT NOT NULL, content TEXT NOT NULL, signature TEXT NOT NULL, retracted_by TEXT)
+                """,
+                "CREATE INDEX records_origin ON records (origin, seq)",
+                """
+                CREATE TABLE record_identifiers (record_seq BIGINT NOT NULL REFERENCES records (seq), kind TEXT NOT NULL, \
+                value TEXT NOT NULL, role TEXT, typology TEXT, jurisdiction TEXT, confidence BIGINT, \
+                first_seen_ms BIGINT NOT NULL, last_seen_ms BIGINT NOT NULL, is_report BIGINT NOT NULL, \
+                derived BIGINT NOT NULL)
+                """,
+                "CREATE INDEX record_identifiers_key ON record_identifiers (kind, value)",
+                "CREATE INDEX record_identifiers_seq ON record_identifiers (record_seq)",
+                """
+                CREATE TABLE api_tokens (id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, role TEXT NOT NULL, \
+                label TEXT NOT NULL, created_ms BIGINT NOT NULL, revoked_ms BIGINT)
+                """,
+            ]
+        )
+    ]
+
+    /// Applies every migration newer than the store's schema, each in its own transaction.
+    func migrate() async throws {
+        try await writer.raw(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_ms BIGINT NOT NULL)"
+        ).run()
+        try await transaction { db in
+            let row = try await db.raw("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations").first()
+            let current = try row?.decode(column: "v", as: Int.self) ?? 0
+            let known = Self.migrations.last?.version ?? 0
+            if current > known { throw StoreError.schemaTooNew(found: current, known: known) }
+            for migration in Self.migrations where migration.version > current {
+                for statement in flavor == .sqlite ? migration.sqlite : migration.postgres {
+                    try await db.raw(SQLQueryString(statement)).run()
+                }
+                try await db.raw(
+                    "INSERT INTO schema_migrations (version, applied_ms) VALUES (\(bind: migration.version), \(bind: Timestamp.now().milliseconds))"
+                ).run()
+                logger.info("store migrated", metadata: ["store.schema_version": "\(migration.version)"])
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+public import ConcordCore
+
+/// A record as held by this node: the verified record and its place in the local log.
+public struct StoredRecord: Sendable, Equatable {
+    /// Position in this node's append-only log (1, 2, 3, ...): the cursor for listing and pulling.
+    public let sequence: Int64
+    /// The record.
+    public let record: Record
+    /// When this node received or wrote it.
+    public let received: Timestamp
+    /// The id of the retraction that withdrew it, if any.
+    public let retractedBy: String?
+
+    /// Creates a stored record.
+    public init(sequence: Int64, record: Record, received: Timestamp, retractedBy: String?) {
+        self.sequence = sequence
+        self.record = record
+        self.received = received
+        self.retractedBy = retractedBy
+    }
+}
+
+/// What became of one record handed to `RecordStore.append`.
+public enum AppendOutcome: Sendable, Equatable {
+    /// Newly written at this log position.
+    case stored(sequence: Int64)
+    /// Already held: duplicates are dropped by id.
+    case duplicate
+}
+
+/// A filter for listing the log.
+public struct RecordQuery: Sendable, Equatable {
+    /// Only records after this log position.
+    public var after: Int64
+    /// At most this many.
+    public var limit: Int
+    /// Only this kind.
+    public var kind: RecordKind?
+    /// Only records of this origin node.
+    public var origin: String?
+
+    /// Creates a query.
+    public init(after: Int64 = 0, limit: Int = 100, kind: RecordKind? = nil, origin: String? = nil) {
+        self.after = after
+        self.limit = limit
+        self.kind = kind
+        self.origin = origin
+    }
+}
+
+/// The node's append-only log of signed records, with identifier rows for look-up.
+public protocol RecordStore: Sendable {
+    /// Appends records in one transaction; each is stored or dropped as a duplicate. A retraction also marks
+    /// the record it withdraws, when both have the same origin.
+    func append(_ records: [Record]) async throws -> [AppendOutcome]
+    /// The record with `id`, if held.
+    func record(id: String) async throws -> StoredRecord?
+    /// Records in log order.
+    func records(_ query: RecordQuery) async throws -> [StoredRecord]
+    /// The newest log position, 0 when empty.
+    func lastSequence() async throws -> Int64
+    /// Calls `body` with pages of the identifiers of every live (not exercise) record up to log position
+    /// `through`, for building the check index.
+    /// - Returns: the number of identifier rows read.
+    func forEachIndexedIdentifierPage(
+        through: Int64, _ body: ([(IndexedIdentifier, retracted: Bool)]) -> Void
+    ) async throws -> Int
+    /// Every identifier row naming `identifier`, for recomputing its check entry after a retraction.
+    func indexedIdentifiers(naming identifier: Identifier) async throws -> [(IndexedIdentifier, retracted: Bool)]
+}
+
+/// A role an API token grants.
+public enum TokenRole: String, CaseIterable, Sendable, Codable, Comparable {
+    /// Checks identifiers only: a bank's payment system, a telco switch.
+    case checker
+    /// Reads and writes reports and indicators, retracts its node's records.
+    case analyst
+    /// Everything, including operations endpoints.
+    case admin
+
+    private var rank: Int {
+        switch self {
+        case .checker: 0
+        case .analyst: 1
+        case .admin: 2
+        }
+    }
+
+    public static func < (lhs: TokenRole, rhs: TokenRole) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// An API token as stored: never the token itself, only its hash.
+public struct APIToken: Sendable, Equatable {
+    /// Public short id, used to list and revoke.
+    public let id: String
+    /// What the token may do.
+    public let role: TokenRole
+    /// Who or what it is for.
+    public let label: String
+    /// When it was created.
+    public let created: Timestamp
+    /// When it was revoked, if it was.
+    public let revoked: Timestamp?
+
+    /// Creates a token description.
+    public init(id: String, role: TokenRole, label: String, created: Timestamp, revoked: Timestamp?) {
+        self.id = id
+        self.role = role
+        self.label = label
+        self.created = created
+        self.revoked = revoked
+    }
+}
+
+/// API tokens, stored as SHA-256 hashes.
+public protocol TokenStore: Sendable {
+    /// Stores a token's hash with its role and label.
+    func addToken(id: String, hash: String, role: TokenRole, label: String) async throws -> APIToken
+    /// The live (not revoked) token with this hash.
+    func token(hash: String) async throws -> APIToken?
+    /// Every token, newest first.
+    func tokens() async throws -> [APIToken]
+    /// Revokes the token with `id`; false when there is no such live token.
+    func revokeToken(id: String) async throws -> Bool
+}

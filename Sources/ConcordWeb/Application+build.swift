@@ -1,0 +1,108 @@
+public import ConcordCore
+public import ConcordStore
+import Foundation
+public import Hummingbird
+public import Logging
+import NIOCore
+public import Prometheus
+import ServiceLifecycle
+
+/// What `buildApplication` needs to run a node.
+public struct NodeConfiguration: Sendable {
+    /// Address to listen on.
+    public var host: String
+    /// Port to listen on; 0 picks a free one.
+    public var port: Int
+    /// The node's signing key.
+    public var key: NodeKey
+    /// The node's profile.
+    public var profile: NodeProfile
+    /// Where the records live.
+    public var database: DatabaseLocation
+    /// API size limits.
+    public var limits: APILimits
+    /// The registry served at `/metrics`.
+    public var metricsRegistry: PrometheusCollectorRegistry
+
+    /// Creates a configuration; host defaults to loopback.
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, key: NodeKey, profile: NodeProfile, database: DatabaseLocation,
+        limits: APILimits = APILimits(), metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+    ) {
+        self.host = host
+        self.port = port
+        self.key = key
+        self.profile = profile
+        self.database = database
+        self.limits = limits
+        self.metricsRegistry = metricsRegistry
+    }
+}
+
+/// Builds a node's HTTP application: opens the store, loads the check index, and wires the routes.
+/// - Parameters:
+///   - configuration: the node's key, profile, store and address.
+///   - logger: the node's logger.
+///   - onServerRunning: called with the bound port once the server listens.
+/// - Throws: when the store cannot be opened or read.
+public func buildApplication(
+    configuration: NodeConfiguration,
+    logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) async throws -> some ApplicationProtocol {
+    let store = try await SQLStore.open(configuration.database, logger: logger)
+    let ledger = Ledger(store: store, logger: logger)
+    let started = ContinuousClock.now
+    let rows: Int
+    do {
+        rows = try await ledger.loadIndex()
+    } catch {
+        await store.close()
+        throw error
+    }
+    logger.info(
+        "check index loaded",
+        metadata: [
+            "index.rows": "\(rows)", "index.identifiers": "\(ledger.index.count)",
+            "index.load_ms": "\((ContinuousClock.now - started).components.seconds * 1000 + (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000)",
+        ])
+    let metrics = NodeMetrics(registry: configuration.metricsRegistry)
+    metrics.indexedIdentifiers.set(Int64(ledger.index.count))
+    let node = RunningNode(
+        key: configuration.key, profile: configuration.profile, store: store, ledger: ledger, metrics: metrics,
+        limits: configuration.limits, logger: logger)
+    let router = buildRouter(node: node)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "concord"),
+        services: [
+            LogFollower(ledger: ledger, metrics: metrics, interval: .seconds(1), logger: logger),
+            StoreCloser(store: store),
+        ],
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        logger: logger
+    )
+}
+
+func buildRouter(node: RunningNode) -> Router<ConcordRequestContext> {
+    let router = Router(context: ConcordRequestContext.self)
+    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: TokenAuthMiddleware(tokens: node.store, cache: TokenCache()))
+    HealthController(node: node).addRoutes(to: router)
+    let api = router.group("api/v1")
+    NodeController(node: node).addRoutes(to: api)
+    RecordController(node: node).addRoutes(to: api)
+    IndicatorController(node: node).addRoutes(to: api)
+    CheckController(node: node).addRoutes(to: api)
+    return router
+}
+
+/// Closes the store once the server has stopped, so that the last writes are flushed on SIGTERM.
+struct StoreCloser: Service {
+    let store: SQLStore
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await store.close()
+    }
+}

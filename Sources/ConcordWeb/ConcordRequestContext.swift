@@ -1,0 +1,30 @@
+import ConcordCore
+import ConcordStore
+import Foundation
+public import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+
+/// The request context of Concord's routes: Hummingbird's core context plus the caller's API token.
+public struct ConcordRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The authenticated token, set by `TokenAuthMiddleware`.
+    var token: APIToken?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+
+    /// JSON bodies are limited to 32 MiB (a 100,000-item check batch fits); NDJSON bodies are streamed.
+    public var maxUploadSize: Int { 32 * 1024 * 1024 }
+
+    /// Throws 401 without a token and 403 when the token's role is below `role`.
+    func require(_ role: TokenRole) throws -> APIToken {
+        guard let token else { throw Problem.unauthenticated }
+        guard token.role >= role else {
+            throw Problem.forbidden("this needs a token with role \(role.rawValue) or above; yours is \(token.role.rawValue)")
+        }
+        return token
+    }
+}

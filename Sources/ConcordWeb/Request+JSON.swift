@@ -1,0 +1,101 @@
+import ConcordCore
+import ConcordStore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+
+extension Request {
+    /// Reads the body as one JSON document, with problems for a wrong content type, a body over the
+    /// context's limit, or text that is not JSON.
+    func jsonBody(context: ConcordRequestContext) async throws -> JSONValue {
+        if let type = headers[.contentType]?.lowercased(), !type.hasPrefix("application/json"),
+            !type.hasPrefix("application/problem+json")
+        {
+            throw Problem.unsupportedMediaType("send the body as application/json (got \(type))")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: context.maxUploadSize)
+        } catch {
+            throw Problem.tooLarge("the body is larger than \(context.maxUploadSize / 1_048_576) MiB; use NDJSON streaming for big batches")
+        }
+        guard buffer.readableBytes > 0 else { throw Problem.malformed("the body is empty; send a JSON document") }
+        do {
+            return try JSONValue.parse(buffer.readableBytesView)
+        } catch {
+            throw Problem.malformed("the body is not valid JSON: \(error.detail)")
+        }
+    }
+
+    /// True when the body is declared as newline-delimited JSON.
+    var isNDJSON: Bool {
+        guard let type = headers[.contentType]?.lowercased() else { return false }
+        return type.hasPrefix("application/x-ndjson") || type.hasPrefix("application/ndjson")
+            || type.hasPrefix("application/jsonl")
+    }
+}
+
+/// Splits a byte stream into lines, whatever the buffer boundaries; a line over the limit is reported,
+/// not kept, so one huge line cannot exhaust memory.
+struct LineSplitter {
+    enum Line {
+        case text([UInt8])
+        case tooLong
+    }
+
+    let maxBytes: Int
+    private var pending: [UInt8] = []
+    private var overflowing = false
+
+    init(maxBytes: Int) {
+        self.maxBytes = maxBytes
+    }
+
+    /// Feeds a buffer; returns the complete lines in it.
+    mutating func feed(_ buffer: ByteBuffer) -> [Line] {
+        var lines: [Line] = []
+        buffer.withUnsafeReadableBytes { raw in
+            var start = 0
+            let count = raw.count
+            while start < count {
+                if let nl = raw[start..<count].firstIndex(of: UInt8(ascii: "\n")) {
+                    appendPending(raw[start..<nl])
+                    lines.append(takeLine())
+                    start = nl + 1
+                } else {
+                    appendPending(raw[start..<count])
+                    start = count
+                }
+            }
+        }
+        return lines
+    }
+
+    /// The last line when the stream ended without a newline.
+    mutating func finish() -> Line? {
+        guard !pending.isEmpty || overflowing else { return nil }
+        return takeLine()
+    }
+
+    private mutating func appendPending(_ bytes: Slice<UnsafeRawBufferPointer>) {
+        guard !overflowing else { return }
+        if pending.count + bytes.count > maxBytes {
+            overflowing = true
+            pending.removeAll()
+        } else {
+            pending.append(contentsOf: bytes)
+        }
+    }
+
+    private mutating func takeLine() -> Line {
+        defer {
+            pending.removeAll(keepingCapacity: true)
+            overflowing = false
+        }
+        if overflowing { return .tooLong }
+        if pending.last == UInt8(ascii: "\r") { pending.removeLast() }
+        return .text(pending)
+    }
+}

@@ -1,0 +1,56 @@
+import ConcordCore
+import ConcordStore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+
+/// Everything the routes of one node share: its identity, its ledger (store and check index) and its metrics.
+final class RunningNode: Sendable {
+    let key: NodeKey
+    let profile: NodeProfile
+    let store: SQLStore
+    let ledger: Ledger
+    let metrics: NodeMetrics
+    let limits: APILimits
+    let logger: Logger
+
+    init(key: NodeKey, profile: NodeProfile, store: SQLStore, ledger: Ledger, metrics: NodeMetrics, limits: APILimits, logger: Logger) {
+        self.key = key
+        self.profile = profile
+        self.store = store
+        self.ledger = ledger
+        self.metrics = metrics
+        self.limits = limits
+        self.logger = logger
+    }
+
+    var index: CheckIndex { ledger.index }
+
+    /// Signs drafts into records, stores and indexes them.
+    func write(_ drafts: [RecordDraft]) async throws -> [(Record, AppendOutcome)] {
+        let key = self.key
+        let records = await RecordDraft.signAll(drafts, with: key)
+        let outcomes = try await ledger.append(records)
+        let stored = outcomes.filter { if case .stored = $0 { true } else { false } }.count
+        metrics.recordsWritten.increment(by: Int64(stored))
+        metrics.indexedIdentifiers.set(Int64(index.count))
+        return Array(zip(records, outcomes))
+    }
+}
+
+/// Size limits of the API, each answered with a clear problem when exceeded.
+public struct APILimits: Sendable {
+    /// Most items in one JSON check batch.
+    public var maxCheckBatch = 100_000
+    /// Longest accepted NDJSON line, in bytes.
+    public var maxLineBytes = 64 * 1024
+    /// Most lines in one NDJSON body (bulk import or streamed check).
+    public var maxStreamLines = 50_000_000
+    /// Most values in one normalize request.
+    public var maxNormalizeValues = 10_000
+
+    /// The default limits.
+    public init() {}
+}

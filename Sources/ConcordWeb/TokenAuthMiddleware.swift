@@ -1,0 +1,68 @@
+import ConcordCore
+import ConcordStore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+import Synchronization
+
+/// Reads `Authorization: Bearer <token>`, hashes it and looks the hash up, caching answers for a few
+/// seconds so that checks do not touch the database. A revoked token stops working within `ttl`.
+struct TokenAuthMiddleware: RouterMiddleware {
+    typealias Context = ConcordRequestContext
+
+    let tokens: any TokenStore
+    let cache: TokenCache
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw Problem.unauthenticated }
+            let hash = TokenSecret.hash(of: String(parts[1]).trimmingCharacters(in: .whitespaces))
+            let token: APIToken?
+            if let cached = cache.lookup(hash) {
+                token = cached
+            } else {
+                token = try await tokens.token(hash: hash)
+                cache.store(hash, token)
+            }
+            guard let token else { throw Problem.unauthenticated }
+            context.token = token
+        }
+        return try await next(request, context)
+    }
+}
+
+/// Recently seen token hashes and what they resolved to (nil for unknown or revoked).
+final class TokenCache: Sendable {
+    private struct Entry {
+        let token: APIToken?
+        let expires: ContinuousClock.Instant
+    }
+
+    private let entries = Mutex([String: Entry]())
+    let ttl: Duration
+
+    init(ttl: Duration = .seconds(5)) {
+        self.ttl = ttl
+    }
+
+    /// The cached answer: `.some(nil)` means known to be invalid; `nil` means not cached.
+    func lookup(_ hash: String) -> APIToken?? {
+        let now = ContinuousClock.now
+        return entries.withLock { e -> APIToken?? in
+            guard let entry = e[hash], entry.expires > now else { return nil }
+            return .some(entry.token)
+        }
+    }
+
+    func store(_ hash: String, _ token: APIToken?) {
+        let expires = ContinuousClock.now + ttl
+        entries.withLock { e in
+            if e.count > 10_000 { e.removeAll() }
+            e[hash] = Entry(token: token, expires: expires)
+        }
+    }
+}

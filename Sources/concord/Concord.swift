@@ -1,0 +1,13 @@
+import ArgumentParser
+
+@main
+struct Concord: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "concord",
+        abstract: "A Concord node: share, check and understand scam identifiers with peers.",
+        subcommands: [
+            InitCommand.self, ServeCommand.self, TokenCommand.self, CheckCommand.self, ImportCommand.self,
+            ExportCommand.self, NormalizeCommand.self, DemoCommand.self, BenchCommand.self,
+        ]
+    )
+}

@@ -1,0 +1,157 @@
+import ArgumentParser
+import ConcordCore
+import ConcordInterop
+import ConcordStore
+import Foundation
+import Logging
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import indicators into the node's store: NDJSON, CSV, or the polkadot-js phishing deny list.",
+        discussion: """
+            Writes signed records straight into the store, in batches of one transaction each. A running node \
+            picks them up within a second. Bad lines are reported on standard error and do not stop the import.
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case ndjson, csv, polkadot
+    }
+
+    @OptionGroup var node: NodeOptions
+
+    @Argument(help: "File to import (for polkadot: all.json, address.json, dated.jsonl, or their directory).")
+    var path: String
+
+    @Option(help: "Input format: ndjson, csv or polkadot; default from the file name.")
+    var format: Format?
+
+    @Option(help: "Typology for polkadot entries.")
+    var typology: String = "phishing"
+
+    @Option(help: "Confidence 0-100 for polkadot entries.")
+    var confidence: Int = 80
+
+    @Option(help: "Lines per transaction.")
+    var batch: Int = 5000
+
+    func run() async throws {
+        let (key, profile) = try node.load()
+        let chosen = format ?? Self.guess(path)
+        let lines = try readInputs(chosen)
+        let logger = makeLogger(level: .warning)
+        let store = try await node.openStore(logger: logger)
+        let ledger = Ledger(store: store, logger: logger)
+        let progress = ProgressBar(total: lines.count)
+        var created = 0, duplicates = 0, rejected = 0, shown = 0
+        let started = ContinuousClock.now
+        do {
+            for chunk in stride(from: 0, to: lines.count, by: max(1, batch)) {
+                let slice = Array(lines[chunk..<min(chunk + max(1, batch), lines.count)])
+                var inputs: [JSONValue] = []
+                var inputLines: [Int] = []
+                for (line, input) in slice {
+                    switch input {
+                    case .success(let json):
+                        inputs.append(json)
+                        inputLines.append(line)
+                    case .failure(let reason):
+                        rejected += 1
+                        if shown < 20 { printError("line \(line): \(reason)"); shown += 1 }
+                    }
+                }
+                let outcomes = try await ledger.writeIndicators(inputs, key: key, jurisdiction: profile.jurisdiction)
+                for (outcome, line) in zip(outcomes, inputLines) {
+                    switch outcome {
+                    case .created: created += 1
+                    case .duplicate: duplicates += 1
+                    case .rejected(let error):
+                        rejected += 1
+                        if shown < 20 { printError("line \(line): \(error.summary)"); shown += 1 }
+                    }
+                }
+                progress.update(done: min(chunk + slice.count, lines.count))
+            }
+        } catch {
+            progress.finish()
+            await store.close()
+            throw error
+        }
+        progress.finish()
+        await store.close()
+        let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
+            + Double((ContinuousClock.now - started).components.seconds)
+        if rejected > shown { printError("... and \(rejected - shown) more rejected lines") }
+        print(
+            "imported \(lines.count) lines: \(created) created, \(duplicates) duplicates, \(rejected) rejected in \(String(format: "%.1f", seconds)) s"
+        )
+    }
+
+    static func guess(_ path: String) -> Format {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".csv") { return .csv }
+        if lower.hasSuffix(".ndjson") || lower.hasSuffix(".jsonl") && !lower.hasSuffix("dated.jsonl") { return .ndjson }
+        return .polkadot
+    }
+
+    /// Each input line with its number: the parsed object, or why it could not be read.
+    func readInputs(_ format: Format) throws -> [(Int, Result<JSONValue, LineError>)] {
+        switch format {
+        case .polkadot:
+            guard let typologyValue = Typology(lenient: typology) else {
+                throw ValidationError("--typology \(typology) is not a known typology")
+            }
+            guard (0...100).contains(confidence) else { throw ValidationError("--confidence must be 0 to 100") }
+            let list = try PolkadotPhishingList(path: path, typology: typologyValue, confidence: confidence)
+            if !list.allow.isEmpty {
+                printError("note: \(list.allow.count) allow-listed hosting suffixes are not imported as indicators")
+            }
+            return list.indicators.enumerated().map { ($0.offset + 1, .success($0.element)) }
+        case .csv:
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            return try CSVIndicators.parse(text).map { ($0.line, .success($0.input)) }
+        case .ndjson:
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            var out: [(Int, Result<JSONValue, LineError>)] = []
+            var lineNumber = 0
+            for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+                lineNumber += 1
+                if line.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { continue }
+                do {
+                    out.append((lineNumber, .success(try JSONValue.parse(line))))
+                } catch {
+                    out.append((lineNumber, .failure(LineError(text: "not valid JSON: \(error.detail)"))))
+                }
+            }
+            return out
+        }
+    }
+}
+
+struct LineError: Error, CustomStringConvertible {
+    let text: String
+    var description: String { text }
+}
+
+/// A one-line progress bar on standard error, drawn only when standard error is a terminal.
+final class ProgressBar {
+    let total: Int
+    let enabled = isatty(2) == 1
+
+    init(total: Int) {
+        self.total = total
+    }
+
+    func update(done: Int) {
+        guard enabled, total > 0 else { return }
+        let width = 40
+        let filled = width * done / total
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total)".utf8))
+    }
+
+    func finish() {
+        if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
