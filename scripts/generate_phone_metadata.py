@@ -162,7 +162,7 @@ HEADER = """\
 // region;callingCode;main;idd;trunk;trunkParse;transform;pattern;lengths;localLengths;name
 
 /// Phone numbering metadata for every region known to libphonenumber, as text that
-/// `PhoneNumberingPlan` reads once on first use.
+/// `PhoneNumberingPlanTable` reads once, on first use.
 enum PhoneMetadata {{
     /// The version of the phonenumbers package the data was taken from.
     static let version = "{version}"

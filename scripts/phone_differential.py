@@ -29,6 +29,7 @@ import csv
 import itertools
 import random
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -311,16 +312,22 @@ def main():
         print(f"wrote {len(cases)} cases to {args.emit_cases} (phonenumbers {phonenumbers.__version__})")
         return 0
 
+    if not (Path(args.binary).is_file() or shutil.which(args.binary)):
+        print(f"concord binary not found: {args.binary} (build it first, or use --emit-cases FILE)")
+        print(f"phone differential: 0 passed, {len(cases)} failed")
+        return 1
     answers, reasons = run_concord(args.binary, cases)
     known = load_known()
     agreements = 0
     explained = []
     unexplained = []
     by_region_kind = collections.Counter()
+    by_kind = collections.Counter()
     for (region, text, kind), want, got, reason in zip(cases, expected, answers, reasons):
         if got == want:
             agreements += 1
             continue
+        by_kind[kind] += 1
         entry = known.get((region, text))
         if entry is not None and entry[0] == got and entry[1] == want:
             explained.append((region, text, kind, got, want, entry[2]))
@@ -333,6 +340,7 @@ def main():
     print(f"phonenumbers {phonenumbers.__version__}, seed {args.seed}, binary {args.binary}")
     print(f"inputs: {len(cases)} in {len({c[0] for c in cases})} region groups")
     print(f"agreements: {agreements}")
+    print("disagreements by kind: " + (", ".join(f"{k} {n}" for k, n in by_kind.most_common()) or "none"))
     print(f"known, explained differences: {len(explained)}")
     why_counts = collections.Counter(e[5].split(":")[0] for e in explained)
     for why, count in why_counts.most_common():

@@ -20,12 +20,11 @@ struct CheckController {
     @Sendable func checkOne(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         _ = try context.require(.checker)
         var item: [String: JSONValue] = [:]
-        for (key, value) in request.uri.queryParameters {
-            let k = String(key)
+        for (k, value) in request.formQuery where item[k] == nil {
             guard RecordInput.identifierFields.contains(k) else {
                 throw Problem.invalid(pointer: "/\(k)", "is not a check parameter; use kind, value, region, chain, platform, bank")
             }
-            item[k] = .string(String(value))
+            item[k] = .string(value)
         }
         let identifier = try RecordInput.identifier(.object(item), defaultRegion: node.profile.jurisdiction)
         let result = node.index.check(identifier)

@@ -40,7 +40,8 @@ struct RecordController {
 
     @Sendable func list(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         _ = try context.require(.analyst)
-        let q = request.uri.queryParameters
+        var q: [String: String] = [:]
+        for (name, value) in request.formQuery where q[name] == nil { q[name] = value }
         var query = RecordQuery()
         if let after = q["after"] {
             guard let value = Int64(after), value >= 0 else {
@@ -55,14 +56,14 @@ struct RecordController {
             query.limit = value
         }
         if let kind = q["kind"] {
-            guard let value = RecordKind(rawValue: String(kind)) else {
+            guard let value = RecordKind(rawValue: kind) else {
                 throw Problem.invalid(pointer: "/kind", "kind is one of report, indicator, retraction")
             }
             query.kind = value
         }
         if let origin = q["origin"] {
-            guard NodeID.isWellFormed(String(origin)) else { throw Problem.invalid(pointer: "/origin", "not a node id") }
-            query.origin = String(origin)
+            guard NodeID.isWellFormed(origin) else { throw Problem.invalid(pointer: "/origin", "not a node id") }
+            query.origin = origin
         }
         let page = try await node.store.records(query)
         let next = page.last?.sequence ?? query.after

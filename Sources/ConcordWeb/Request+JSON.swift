@@ -29,6 +29,21 @@ extension Request {
         }
     }
 
+    /// The query parameters read as an HTML form encodes them: `+` is a space, `%2B` a plus sign. The first
+    /// value of a repeated name wins.
+    var formQuery: [(name: String, value: String)] {
+        guard let query = uri.query, !query.isEmpty else { return [] }
+        return query.split(separator: "&").compactMap { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String {
+                let spaced = s.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            guard let name = parts.first, !name.isEmpty else { return nil }
+            return (decode(name), parts.count > 1 ? decode(parts[1]) : "")
+        }
+    }
+
     /// True when the body is declared as newline-delimited JSON.
     var isNDJSON: Bool {
         guard let type = headers[.contentType]?.lowercased() else { return false }

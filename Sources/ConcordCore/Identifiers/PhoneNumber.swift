@@ -250,7 +250,8 @@ struct WrittenPhoneNumber: Equatable {
             case "phone-context": context = value
             case "ext":
                 throw PhoneNumberNormalizer.failure(
-                    "it has an extension (ext=\(value)); an extension is not part of the phone number, so give the number without it")
+                    "it has an extension (ext=\(value)); an extension is not part of the phone number, "
+                        + "so give the number without it")
             default: break  // isdn-subaddress and other parameters do not change the number
             }
         }
@@ -361,7 +362,8 @@ struct WrittenPhoneNumber: Equatable {
         let hashThenDigit = scalars[index] == "#" && marker.first?.isNumber == true
         if digitsBefore > 0 && (extensionWord || xThenDigit || hashThenDigit) {
             return PhoneNumberNormalizer.failure(
-                "it has an extension ('\(restText)'); an extension is not part of the phone number, so give the number without it")
+                "it has an extension ('\(restText)'); an extension is not part of the phone number, "
+                    + "so give the number without it")
         }
         let scalar = scalars[index]
         guard scalar.properties.isAlphabetic else {
