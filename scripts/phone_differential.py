@@ -32,6 +32,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import phonenumbers
@@ -256,7 +257,13 @@ def corpus(seed=SEED):
 
 
 def run_concord(binary, cases):
-    """Concord's answer per case: its canonical output, or 'invalid' (the reason is kept apart)."""
+    """Concord's answer per case: its canonical output, or 'invalid' (the reason is kept apart).
+
+    The binary runs in an empty temporary directory, so that no node data directory there can
+    lend a default region to the inputs that are meant to have none."""
+    if Path(binary).is_file():
+        binary = str(Path(binary).resolve())
+    workdir = tempfile.TemporaryDirectory(prefix="phone-differential-")
     by_region = collections.defaultdict(list)
     for index, (region, text, _) in enumerate(cases):
         by_region[region].append(index)
@@ -266,14 +273,14 @@ def run_concord(binary, cases):
         indexes = by_region[region]
         command = [binary, "normalize", "phone"] + (["--region", region] if region else [])
         stdin = "".join(cases[i][1] + "\n" for i in indexes)
-        result = subprocess.run(command, input=stdin, capture_output=True, text=True, encoding="utf-8")
+        result = subprocess.run(command, input=stdin, capture_output=True, text=True, encoding="utf-8",
+                                cwd=workdir.name)
         lines = result.stdout.split("\n")
         if lines and lines[-1] == "":
             lines.pop()
         if len(lines) != len(indexes):
-            sys.stderr.write(
-                f"{' '.join(command)}: expected {len(indexes)} lines, got {len(lines)} "
-                f"(exit {result.returncode}); stderr: {result.stderr[:500]}\n")
+            print(f"{' '.join(command)}: expected {len(indexes)} lines, got {len(lines)} "
+                  f"(exit {result.returncode}); stderr: {result.stderr.strip()[:300]}")
             lines = (lines + ["<missing>"] * len(indexes))[:len(indexes)]
         for i, line in zip(indexes, lines):
             if line.startswith("invalid:") or line == "invalid":
@@ -281,6 +288,7 @@ def run_concord(binary, cases):
                 reasons[i] = line[len("invalid:"):].strip()
             else:
                 answers[i] = line.strip()
+    workdir.cleanup()
     return answers, reasons
 
 

@@ -54,7 +54,8 @@ struct PhoneNumberTests {
         ]
         var keys = Set<Identifier>()
         for (text, region) in typed {
-            keys.insert(try Identifier.normalize(kind: .phone, value: text, hints: NormalizationHints(region: region)))
+            let identifier = try Identifier.normalize(kind: .phone, value: text, hints: NormalizationHints(region: region))
+            keys.insert(identifier)
         }
         #expect(keys == [Identifier(kind: .phone, canonical: "+66812345678")])
     }

@@ -1,6 +1,7 @@
 /// ISO 3166-1 alpha-2 jurisdiction codes.
 public enum Jurisdiction {
-    /// Every assigned ISO 3166-1 alpha-2 code, plus XK (Kosovo) which is in common use.
+    /// Every assigned ISO 3166-1 alpha-2 code, plus XK (Kosovo) in common use and AC (Ascension) and TA (Tristan
+    /// da Cunha), which ISO reserves for those islands and telephone numbering uses.
     public static let codes: Set<String> = Set(
         """
         AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV \
@@ -10,7 +11,7 @@ public enum Jurisdiction {
         MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU \
         NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM \
         SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE \
-        VG VI VN VU WF WS YE YT ZA ZM ZW XK
+        VG VI VN VU WF WS YE YT ZA ZM ZW XK AC TA
         """.split(separator: " ").map(String.init))
 
     /// The upper-case code, or nil when `text` is not an assigned code. `UK` is read as `GB`.
