@@ -173,6 +173,10 @@ public enum WalletNormalizer {
     static func inferChain(_ address: String) -> String? {
         let utf8 = Array(address.utf8)
         guard let first = utf8.first else { return nil }
+        // A Tron address is base58 and so can begin "TB1"; test its exact shape before the bech32 prefixes.
+        if first == UInt8(ascii: "T") && utf8.count == 34 && address.unicodeScalars.allSatisfy(Base58.isDigit) {
+            return "tron"
+        }
         let head = String(decoding: utf8.prefix(5), as: UTF8.self).lowercased()
         if head.hasPrefix("bc1") || head.hasPrefix("tb1") || head.hasPrefix("bcrt1") { return "bitcoin" }
         if utf8.count >= 2 && first == UInt8(ascii: "0") && (utf8[1] == UInt8(ascii: "x") || utf8[1] == UInt8(ascii: "X")) {
@@ -180,9 +184,6 @@ public enum WalletNormalizer {
         }
         if (first == UInt8(ascii: "1") || first == UInt8(ascii: "3")) && (25...35).contains(utf8.count) {
             return "bitcoin"
-        }
-        if first == UInt8(ascii: "T") && utf8.count == 34 && address.unicodeScalars.allSatisfy(Base58.isDigit) {
-            return "tron"
         }
         return nil
     }
