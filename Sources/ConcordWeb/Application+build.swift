@@ -75,10 +75,7 @@ public func buildApplication(
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "concord"),
-        services: [
-            LogFollower(ledger: ledger, metrics: metrics, interval: .seconds(1), logger: logger),
-            StoreCloser(store: store),
-        ],
+        services: [LedgerService(ledger: ledger, store: store, metrics: metrics, interval: .seconds(1), logger: logger)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )
@@ -95,14 +92,4 @@ func buildRouter(node: RunningNode) -> Router<ConcordRequestContext> {
     IndicatorController(node: node).addRoutes(to: api)
     CheckController(node: node).addRoutes(to: api)
     return router
-}
-
-/// Closes the store once the server has stopped, so that the last writes are flushed on SIGTERM.
-struct StoreCloser: Service {
-    let store: SQLStore
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        await store.close()
-    }
 }
