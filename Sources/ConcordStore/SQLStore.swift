@@ -56,7 +56,7 @@ public final class SQLStore: RecordStore, TokenStore {
                     try? await r.close()
                     try? await w.close()
                 })
-        case .postgres(let url):
+        case .postgres(let url, let schema):
             let configuration = try SQLPostgresConfiguration(url: url).coreConfiguration
             let w = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
             let r: PostgresConnection
@@ -65,6 +65,18 @@ public final class SQLStore: RecordStore, TokenStore {
             } catch {
                 try? await w.close()
                 throw error
+            }
+            if let schema {
+                do {
+                    try await w.sql().raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
+                    for connection in [w, r] {
+                        try await connection.sql().raw("SET search_path TO \(ident: schema)").run()
+                    }
+                } catch {
+                    try? await r.close()
+                    try? await w.close()
+                    throw error
+                }
             }
             store = SQLStore(
                 flavor: .postgres, writer: w.sql(), reader: r.sql(), logger: logger,

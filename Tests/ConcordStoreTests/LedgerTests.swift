@@ -1,0 +1,89 @@
+import ConcordCore
+import ConcordStore
+import Testing
+
+@Suite("Ledger and check index", .serialized)
+struct LedgerTests {
+    @Test("checks see a record once its transaction commits, and a retraction withdraws it", arguments: StoreBackend.available)
+    func indexFollowsWrites(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let ledger = Ledger(store: store, logger: testLogger)
+            let key = NodeKey()
+            let phone = Identifier(kind: .phone, canonical: "+66812345678")
+            #expect(!ledger.index.check(phone).flagged)
+            let first = try indicator("081 234 5678", key: key, confidence: 60, jurisdiction: "TH")
+            let second = try indicator("+66 81 234 5678", key: key, typology: "job", confidence: 90, jurisdiction: "MY")
+            _ = try await ledger.append([first, second])
+            let flagged = ledger.index.check(phone)
+            #expect(flagged.flagged)
+            #expect(flagged.indicators == 2)
+            #expect(flagged.jurisdictions == ["MY", "TH"])
+            #expect(Set(flagged.typologies) == [.investment, .job])
+            #expect(flagged.highestConfidence == 90)
+            _ = try await ledger.append([try RecordInput.retraction(of: second, reason: "wrong number").sign(with: key)])
+            let after = ledger.index.check(phone)
+            #expect(after.flagged)
+            #expect(after.indicators == 1)
+            #expect(after.highestConfidence == 60)
+            #expect(after.jurisdictions == ["TH"])
+            _ = try await ledger.append([try RecordInput.retraction(of: first, reason: "wrong number").sign(with: key)])
+            let gone = ledger.index.check(phone)
+            #expect(!gone.flagged)
+            #expect(gone.retracted)
+        }
+    }
+
+    @Test("an index loaded from the store answers as the one that saw the writes", arguments: StoreBackend.available)
+    func loadMatchesLive(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let live = Ledger(store: store, logger: testLogger)
+            let key = NodeKey()
+            var generator = SyntheticReports(seed: 7)
+            var drafts: [RecordDraft] = []
+            for _ in 0..<300 { drafts.append(try RecordInput.report(generator.next(), nodeJurisdiction: "TH")) }
+            let records = await RecordDraft.signAll(drafts, with: key)
+            _ = try await live.append(records)
+            _ = try await live.append([try RecordInput.retraction(of: records[0], reason: "duplicate report").sign(with: key)])
+            let loaded = Ledger(store: store, logger: testLogger)
+            try await loaded.loadIndex()
+            #expect(loaded.index.count == live.index.count)
+            let identifiers = records.flatMap { $0.indexedIdentifiers.map(\.identifier) }
+            #expect(loaded.index.check(identifiers) == live.index.check(identifiers))
+        }
+    }
+
+    @Test("records written by another process are indexed once by catch-up, never twice", arguments: StoreBackend.available)
+    func catchUp(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, location in
+            let serving = Ledger(store: store, logger: testLogger)
+            try await serving.loadIndex()
+            let key = NodeKey()
+            // Another process (an import, another replica) writes to the same store.
+            let other = try await SQLStore.open(location, logger: testLogger)
+            let importer = Ledger(store: other, logger: testLogger)
+            _ = try await importer.append([try indicator("081 111 2222", key: key)])
+            await other.close()
+            // And this process writes too.
+            _ = try await serving.append([try indicator("081 333 4444", key: key)])
+            #expect(try await serving.catchUp() == 1)
+            #expect(try await serving.catchUp() == 0)
+            for phone in ["+66811112222", "+66813334444"] {
+                #expect(serving.index.check(Identifier(kind: .phone, canonical: phone)).indicators == 1)
+            }
+        }
+    }
+
+    @Test("exercise records are stored but never reach the live check index", arguments: [StoreBackend.sqlite])
+    func exercise(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let ledger = Ledger(store: store, logger: testLogger)
+            let draft = try RecordInput.indicator(
+                .object(["kind": .string("phone"), "value": .string("0812345678"), "typology": .string("job"), "exercise": .bool(true)]),
+                nodeJurisdiction: "TH")
+            _ = try await ledger.append([draft.sign(with: NodeKey())])
+            #expect(!ledger.index.check(Identifier(kind: .phone, canonical: "+66812345678")).flagged)
+            try await ledger.loadIndex()
+            #expect(ledger.index.count == 0)
+        }
+    }
+}
