@@ -42,7 +42,7 @@ struct Reply: Sendable {
     func ndjson() throws -> [JSONValue] {
         var values: [JSONValue] = []
         for line in body.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
-            values.append(try JSONValue.parse(Array(line)))
+            try values.append(JSONValue.parse(Array(line)))
         }
         return values
     }

@@ -47,6 +47,7 @@ public enum RecordInput {
         nodeJurisdiction: String,
         defaultTLP: TLPLevel = .amber
     ) throws(InputError) -> RecordDraft {
+        guard json.objectValue != nil else { throw InputError(pointer: "", detail: "expected an object, got \(json.typeName)") }
         var r = FieldReader(json)
         r.rejectUnknown(
             labelFields.union([
@@ -110,6 +111,7 @@ public enum RecordInput {
         nodeJurisdiction: String,
         defaultTLP: TLPLevel = .green
     ) throws(InputError) -> RecordDraft {
+        guard json.objectValue != nil else { throw InputError(pointer: "", detail: "expected an object, got \(json.typeName)") }
         var r = FieldReader(json)
         r.rejectUnknown(
             labelFields.union(identifierFields).union([
@@ -163,6 +165,7 @@ public enum RecordInput {
     ///   - defaultRegion: the region for national phone formats when the item names none.
     /// - Throws: `InputError` naming the bad field.
     public static func identifier(_ json: JSONValue, at base: String = "", defaultRegion: String) throws(InputError) -> Identifier {
+        guard json.objectValue != nil else { throw InputError(pointer: base, detail: "expected an object, got \(json.typeName)") }
         var r = FieldReader(json, at: base)
         r.rejectUnknown(identifierFields)
         let identifier = readIdentifier(&r, defaultRegion: defaultRegion)
