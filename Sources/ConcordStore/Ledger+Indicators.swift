@@ -20,21 +20,62 @@ extension Ledger {
     /// - Returns: one outcome per input, in order.
     public func writeIndicators(_ inputs: [JSONValue], key: NodeKey, jurisdiction: String) async throws -> [IndicatorOutcome] {
         var outcomes = [IndicatorOutcome?](repeating: nil, count: inputs.count)
-        var drafts: [RecordDraft] = []
-        var slots: [Int] = []
+        var drafts: [(slot: Int, draft: RecordDraft, key: IndicatorKey)] = []
         for (slot, input) in inputs.enumerated() {
             do {
-                drafts.append(try RecordInput.indicator(input, nodeJurisdiction: jurisdiction))
-                slots.append(slot)
+                let draft = try RecordInput.indicator(input, nodeJurisdiction: jurisdiction)
+                guard let item = draft.indicatorKey else { continue }
+                drafts.append((slot, draft, item))
             } catch {
                 outcomes[slot] = .rejected(error)
             }
         }
-        let records = await RecordDraft.signAll(drafts, with: key)
+        // An indicator this node already holds live, for the same identifier and typology, is not written again:
+        // re-importing a feed must not count its entries twice.
+        var held: [IndicatorKey: String] = [:]
+        for (identifier, typology, id) in try await store.liveIndicators(
+            origin: key.nodeID, naming: drafts.map(\.key.identifier))
+        {
+            held[IndicatorKey(identifier: identifier, typology: typology)] = id
+        }
+        var fresh: [(slot: Int, draft: RecordDraft, key: IndicatorKey)] = []
+        var firstSlot: [IndicatorKey: Int] = [:]
+        var sameAs: [(slot: Int, first: Int)] = []
+        for entry in drafts {
+            if let id = held[entry.key] {
+                outcomes[entry.slot] = .duplicate(id: id)
+            } else if let first = firstSlot[entry.key] {
+                sameAs.append((entry.slot, first))
+            } else {
+                firstSlot[entry.key] = entry.slot
+                fresh.append(entry)
+            }
+        }
+        let records = await RecordDraft.signAll(fresh.map(\.draft), with: key)
         let appended = try await append(records)
-        for ((record, outcome), slot) in zip(zip(records, appended), slots) {
-            outcomes[slot] = outcome == .duplicate ? .duplicate(id: record.id) : .created(id: record.id)
+        for ((record, outcome), entry) in zip(zip(records, appended), fresh) {
+            outcomes[entry.slot] = outcome == .duplicate ? .duplicate(id: record.id) : .created(id: record.id)
+        }
+        for (slot, first) in sameAs {
+            if case .created(let id) = outcomes[first] { outcomes[slot] = .duplicate(id: id) } else { outcomes[slot] = outcomes[first] }
         }
         return outcomes.map { $0 ?? .rejected(InputError(pointer: "", detail: "not processed")) }
+    }
+}
+
+/// What makes two indicators of one origin the same: the identifier and the typology.
+struct IndicatorKey: Hashable {
+    let identifier: Identifier
+    let typology: Typology?
+}
+
+extension RecordDraft {
+    var indicatorKey: IndicatorKey? {
+        guard kind == .indicator, let item = body["identifier"], let kindText = item["kind"]?.stringValue,
+            let kind = IdentifierKind(rawValue: kindText), let value = item["value"]?.stringValue
+        else { return nil }
+        return IndicatorKey(
+            identifier: Identifier(kind: kind, canonical: value),
+            typology: body["typology"]?.stringValue.flatMap(Typology.init(rawValue:)))
     }
 }

@@ -65,6 +65,9 @@ public protocol RecordStore: Sendable {
     func forEachIndexedIdentifierPage(
         through: Int64, _ body: ([(IndexedIdentifier, retracted: Bool)]) -> Void
     ) async throws -> Int
+    /// The live (not retracted) indicators written by `origin` that name any of `identifiers`: for each, the
+    /// identifier, its typology and the record id. Lets a re-import answer `duplicate` instead of counting twice.
+    func liveIndicators(origin: String, naming identifiers: [Identifier]) async throws -> [(Identifier, Typology?, String)]
     /// Every identifier row naming `identifier`, for recomputing its check entry after a retraction.
     func indexedIdentifiers(naming identifier: Identifier) async throws -> [(IndexedIdentifier, retracted: Bool)]
 }

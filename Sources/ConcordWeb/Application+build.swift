@@ -60,11 +60,12 @@ public func buildApplication(
         await store.close()
         throw error
     }
+    let elapsed = ContinuousClock.now - started
     logger.info(
         "check index loaded",
         metadata: [
             "index.rows": "\(rows)", "index.identifiers": "\(ledger.index.count)",
-            "index.load_ms": "\((ContinuousClock.now - started).components.seconds * 1000 + (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000)",
+            "index.load_ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
         ])
     let metrics = NodeMetrics(registry: configuration.metricsRegistry)
     metrics.indexedIdentifiers.set(Int64(ledger.index.count))

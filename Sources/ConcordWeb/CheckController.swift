@@ -79,14 +79,30 @@ struct CheckController {
             body: ResponseBody { writer in
                 var splitter = LineSplitter(maxBytes: node.limits.maxLineBytes)
                 var lineNumber = 0
+                let limit = node.limits.maxStreamLines
+                var truncated = false
                 for try await buffer in request.body {
-                    let lines = splitter.feed(buffer)
+                    var lines = splitter.feed(buffer)
+                    if lineNumber + lines.count > limit {
+                        lines = Array(lines.prefix(limit - lineNumber))
+                        truncated = true
+                    }
                     let out = Self.answer(lines, firstLine: lineNumber + 1, node: node)
                     lineNumber += lines.count
                     if out.readableBytes > 0 { try await writer.write(out) }
+                    if truncated { break }
                 }
-                if let last = splitter.finish() {
+                if !truncated, let last = splitter.finish() {
                     try await writer.write(Self.answer([last], firstLine: lineNumber + 1, node: node))
+                }
+                if truncated {
+                    var tail = ByteBuffer()
+                    tail.writeBytes(
+                        JSONValue.object([
+                            "problem": Problem.tooLarge("a streamed check holds at most \(limit) lines; the rest was not read").inlineJSON
+                        ]).canonicalData)
+                    tail.writeInteger(UInt8(ascii: "\n"))
+                    try await writer.write(tail)
                 }
                 try await writer.finish(nil)
             }
@@ -106,9 +122,10 @@ struct CheckController {
                     "problem": Problem.tooLarge("the line is longer than \(node.limits.maxLineBytes) bytes").inlineJSON,
                 ])
             case .text(let bytes):
-                if bytes.isEmpty { continue }
+                if bytes.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }  // blank lines are skipped
+                var item: JSONValue = .null
                 do {
-                    let item = try JSONValue.parse(bytes)
+                    item = try JSONValue.parse(bytes)
                     let identifier = try RecordInput.identifier(item, defaultRegion: region)
                     let result = node.index.check(identifier)
                     checked.append(result)
@@ -119,7 +136,7 @@ struct CheckController {
                         "problem": Problem.malformed("not valid JSON: \(error.detail)").inlineJSON,
                     ])
                 } catch {
-                    var problem = itemProblem(.null, error)
+                    var problem = itemProblem(item, error)
                     if case .object(var members) = problem {
                         members["line"] = .integer(Int64(firstLine + offset))
                         problem = .object(members)
@@ -152,8 +169,11 @@ struct CheckController {
     @Sendable func normalize(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         _ = try context.require(.checker)
         let json = try await request.jsonBody(context: context)
-        guard let kindText = json["kind"]?.stringValue else { throw Problem.invalid(pointer: "/kind", "is required") }
-        guard let kind = IdentifierKind(rawValue: kindText) else {
+        guard let kindValue = json["kind"], kindValue != .null else { throw Problem.invalid(pointer: "/kind", "is required") }
+        guard let kindText = kindValue.stringValue else {
+            throw Problem.invalid(pointer: "/kind", "expected a string, got \(kindValue.typeName)")
+        }
+        guard let kind = IdentifierKind(rawValue: kindText.lowercased()) else {
             throw Problem.invalid(
                 pointer: "/kind",
                 "\"\(kindText)\" is not an identifier kind; use one of \(IdentifierKind.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -171,9 +191,16 @@ struct CheckController {
             }
             region = code
         }
+        var hintValues: [String: String] = [:]
+        for name in ["chain", "platform", "bank"] {
+            guard let value = json[name], value != .null else { continue }
+            guard let text = value.stringValue, text.utf8.count <= 64 else {
+                throw Problem.invalid(pointer: "/\(name)", "expected a string of at most 64 bytes")
+            }
+            hintValues[name] = text
+        }
         let hints = NormalizationHints(
-            region: region, chain: json["chain"]?.stringValue, platform: json["platform"]?.stringValue,
-            bank: json["bank"]?.stringValue)
+            region: region, chain: hintValues["chain"], platform: hintValues["platform"], bank: hintValues["bank"])
         var results: [JSONValue] = []
         for (n, value) in values.enumerated() {
             guard let text = value.stringValue else {

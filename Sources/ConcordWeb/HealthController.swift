@@ -14,7 +14,7 @@ struct HealthController {
         router.get("healthz") { _, _ in
             Response.json(.object(["status": .string("ok")]))
         }
-        router.get("readyz") { _, _ in
+        router.get("readyz") { request, _ in
             do {
                 let last = try await node.store.lastSequence()
                 return Response.json(
@@ -24,9 +24,9 @@ struct HealthController {
                     ]))
             } catch {
                 node.logger.warning("readiness check failed: store unreachable")
-                return Response.json(
-                    .object(["status": .string("unavailable"), "detail": .string("the store does not answer")]),
-                    status: .serviceUnavailable)
+                return Response.problem(
+                    Problem(slug: "unavailable", title: "Not ready", status: .serviceUnavailable, detail: "the store does not answer"),
+                    instance: request.uri.path)
             }
         }
         router.get("metrics") { _, context in

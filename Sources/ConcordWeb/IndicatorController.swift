@@ -34,8 +34,13 @@ struct IndicatorController {
                 var pending: [(line: Int, input: LineSplitter.Line)] = []
                 var lineNumber = 0
                 var summary = ImportSummary()
-                for try await buffer in request.body {
+                var truncated = false
+                reading: for try await buffer in request.body {
                     for line in splitter.feed(buffer) {
+                        if lineNumber == node.limits.maxStreamLines {
+                            truncated = true
+                            break reading
+                        }
                         lineNumber += 1
                         pending.append((lineNumber, line))
                         if pending.count >= batchSize {
@@ -43,16 +48,15 @@ struct IndicatorController {
                             pending.removeAll(keepingCapacity: true)
                         }
                     }
-                    if lineNumber > node.limits.maxStreamLines { break }
                 }
-                if let last = splitter.finish() {
+                if !truncated, let last = splitter.finish() {
                     lineNumber += 1
                     pending.append((lineNumber, last))
                 }
                 try await writer.write(try await Self.process(pending, node: node, summary: &summary))
                 var tail = ByteBuffer()
                 var summaryJSON = summary.json
-                if lineNumber > node.limits.maxStreamLines, case .object(var members) = summaryJSON {
+                if truncated, case .object(var members) = summaryJSON {
                     members["truncated_after_line"] = .integer(Int64(node.limits.maxStreamLines))
                     summaryJSON = .object(members)
                 }

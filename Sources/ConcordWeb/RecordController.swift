@@ -28,12 +28,18 @@ struct RecordController {
         return created(record, outcome)
     }
 
-    @Sendable func get(_ request: Request, context: ConcordRequestContext) async throws -> Response {
-        _ = try context.require(.analyst)
+    /// The `{id}` path parameter, checked to be a record id.
+    private func recordID(_ context: ConcordRequestContext) throws -> String {
         let id = try context.parameters.require("id").lowercased()
         guard id.utf8.count == 64, id.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
             throw Problem.invalid(pointer: "/id", "a record id is 64 hex digits (SHA-256 of its content)")
         }
+        return id
+    }
+
+    @Sendable func get(_ request: Request, context: ConcordRequestContext) async throws -> Response {
+        _ = try context.require(.analyst)
+        let id = try recordID(context)
         guard let stored = try await node.store.record(id: id) else { throw Problem.notFound("no record \(id) on this node") }
         return Response.json(Self.json(stored))
     }
@@ -41,7 +47,12 @@ struct RecordController {
     @Sendable func list(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         _ = try context.require(.analyst)
         var q: [String: String] = [:]
-        for (name, value) in request.formQuery where q[name] == nil { q[name] = value }
+        for (name, value) in request.formQuery where q[name] == nil {
+            guard ["after", "limit", "kind", "origin"].contains(name) else {
+                throw Problem.invalid(pointer: "/\(name)", "is not a listing parameter; use after, limit, kind, origin")
+            }
+            q[name] = value
+        }
         var query = RecordQuery()
         if let after = q["after"] {
             guard let value = Int64(after), value >= 0 else {
@@ -65,23 +76,31 @@ struct RecordController {
             guard NodeID.isWellFormed(origin) else { throw Problem.invalid(pointer: "/origin", "not a node id") }
             query.origin = origin
         }
-        let page = try await node.store.records(query)
+        // One more than asked tells whether another page follows.
+        var probe = query
+        probe.limit = query.limit + 1
+        var page = try await node.store.records(probe)
+        let hasMore = page.count > query.limit
+        if hasMore { page.removeLast() }
         let next = page.last?.sequence ?? query.after
         return Response.json(
             .object([
                 "records": .array(page.map(Self.json)),
                 "next_cursor": .string(String(next)),
-                "has_more": .bool(page.count == query.limit),
+                "has_more": .bool(hasMore),
             ]))
     }
 
     @Sendable func retract(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         _ = try context.require(.analyst)
-        let id = try context.parameters.require("id").lowercased()
+        let id = try recordID(context)
         let json = try await request.jsonBody(context: context)
         guard json.objectValue != nil else { throw Problem.invalid(pointer: "", "expected an object with a reason") }
         if let reason = json["reason"], reason.stringValue == nil, reason != .null {
             throw Problem.invalid(pointer: "/reason", "expected a string, got \(reason.typeName)")
+        }
+        guard let reason = json["reason"]?.stringValue, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw Problem.invalid(pointer: "/reason", "is required: say why the record is withdrawn")
         }
         guard let stored = try await node.store.record(id: id) else { throw Problem.notFound("no record \(id) on this node") }
         guard stored.record.origin == node.key.nodeID else {
@@ -92,7 +111,7 @@ struct RecordController {
                 slug: "already-retracted", title: "Already retracted", status: .conflict,
                 detail: "record \(id) was already retracted by \(by)", extra: ["retracted_by": .string(by)])
         }
-        let draft = try RecordInput.retraction(of: stored.record, reason: json["reason"]?.stringValue)
+        let draft = try RecordInput.retraction(of: stored.record, reason: reason)
         guard let (record, outcome) = try await node.write([draft]).first else {
             throw Problem.malformed("the retraction could not be written")
         }

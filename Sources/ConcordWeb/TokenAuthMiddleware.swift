@@ -17,9 +17,11 @@ struct TokenAuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
+        // An absent, malformed, unknown or revoked token leaves the context without one: routes that need a
+        // token answer 401, and health probes answer as usual.
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw Problem.unauthenticated }
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else { return try await next(request, context) }
             let hash = TokenSecret.hash(of: String(parts[1]).trimmingCharacters(in: .whitespaces))
             let token: APIToken?
             if let cached = cache.lookup(hash) {
@@ -28,7 +30,6 @@ struct TokenAuthMiddleware: RouterMiddleware {
                 token = try await tokens.token(hash: hash)
                 cache.store(hash, token)
             }
-            guard let token else { throw Problem.unauthenticated }
             context.token = token
         }
         return try await next(request, context)

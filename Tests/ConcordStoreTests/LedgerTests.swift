@@ -86,4 +86,42 @@ struct LedgerTests {
             #expect(ledger.index.count == 0)
         }
     }
+
+    @Test("re-importing the same indicators answers duplicate and counts nothing twice", arguments: StoreBackend.available)
+    func reimport(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let ledger = Ledger(store: store, logger: testLogger)
+            let key = NodeKey()
+            let feed: [JSONValue] = [
+                .object(["kind": .string("domain"), "value": .string("Scam-Shop.example.com."), "typology": .string("purchase")]),
+                .object(["kind": .string("domain"), "value": .string("scam-shop.example.com"), "typology": .string("purchase")]),
+                .object(["kind": .string("phone"), "value": .string("081 234 5678"), "typology": .string("job")]),
+                .object(["kind": .string("phone"), "value": .string("nope"), "typology": .string("job")]),
+            ]
+            let first = try await ledger.writeIndicators(feed, key: key, jurisdiction: "TH")
+            guard case .created(let domainID) = first[0], case .created = first[2] else {
+                Issue.record("expected created, got \(first)")
+                return
+            }
+            #expect(first[1] == .duplicate(id: domainID))
+            guard case .rejected(let error) = first[3] else {
+                Issue.record("expected a rejection, got \(first[3])")
+                return
+            }
+            #expect(error.issues.map(\.pointer) == ["/value"])
+            let second = try await ledger.writeIndicators(feed, key: key, jurisdiction: "TH")
+            #expect(second[0] == .duplicate(id: domainID))
+            #expect(second[1] == .duplicate(id: domainID))
+            #expect(ledger.index.check(Identifier(kind: .domain, canonical: "scam-shop.example.com")).indicators == 1)
+            // A different typology for the same identifier is new information, not a duplicate.
+            let retyped = try await ledger.writeIndicators(
+                [.object(["kind": .string("phone"), "value": .string("0812345678"), "typology": .string("loan")])], key: key,
+                jurisdiction: "TH")
+            guard case .created = retyped[0] else {
+                Issue.record("expected created, got \(retyped)")
+                return
+            }
+            #expect(try await store.lastSequence() == 3)
+        }
+    }
 }

@@ -74,8 +74,10 @@ struct AuthTests {
         try await TestNode.run { node in
             let byAnalyst = try await node.post("/api/v1/reports", token: node.tokens.analyst, body: Fixtures.report)
             #expect(byAnalyst.status == .created, "\(byAnalyst.text)")
+            // A second victim of the same scam: different words, so a different record.
+            let secondReport = Fixtures.report.replacingOccurrences(of: "three transfers", with: "two transfers")
             let byAdmin = try await node.send(
-                .post, "/api/v1/reports", token: nil, body: Fixtures.report,
+                .post, "/api/v1/reports", token: nil, body: secondReport,
                 headers: [.authorization: "bearer \(node.tokens.admin)"])
             #expect(byAdmin.status == .created, "\(byAdmin.text)")
             let phone = try await node.check(kind: "phone", value: Fixtures.phone)
@@ -83,7 +85,7 @@ struct AuthTests {
         }
     }
 
-    @Test("health and readiness need no token")
+    @Test("health and readiness need no token, and a stale token does not break them")
     func healthWithoutToken() async throws {
         try await TestNode.run { node in
             let health = try await node.get("/healthz", token: nil)
@@ -93,6 +95,12 @@ struct AuthTests {
             let ready = try await node.get("/readyz", token: nil)
             #expect(ready.status == .ok, "\(ready.text)")
             #expect(try ready.json()["status"]?.stringValue == "ready")
+
+            // A probe configured with a stale or garbled token still gets its answer.
+            let staleProbe = try await node.get("/healthz", token: node.tokens.revoked)
+            #expect(staleProbe.status == .ok, "\(staleProbe.text)")
+            let garbledProbe = try await node.send(.get, "/readyz", token: nil, headers: [.authorization: "Basic Zm9vOmJhcg=="])
+            #expect(garbledProbe.status == .ok, "\(garbledProbe.text)")
         }
     }
 

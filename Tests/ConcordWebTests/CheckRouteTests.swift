@@ -188,6 +188,7 @@ struct CheckRouteTests {
             expectProblemShape(unreadable, status: 400, type: "malformed-body")
 
             #expect(lines[2]["line"]?.integerValue == 3)
+            #expect(lines[2]["value"]?.stringValue == "081 234")
             let invalid = try #require(lines[2]["problem"])
             expectProblemShape(invalid, status: 422, type: "invalid-input", pointer: "/value")
 
@@ -218,6 +219,41 @@ struct CheckRouteTests {
                 "/api/v1/check", token: node.tokens.checker, body: stream, contentType: "application/x-ndjson")
             #expect(streamed.status == .ok, "\(streamed.text)")
             #expect(try streamed.ndjson().count == 11)
+        }
+    }
+
+    @Test("a streamed check stops at the node's line limit and says so in a last problem line")
+    func streamLineLimit() async throws {
+        var limits = APILimits()
+        limits.maxStreamLines = 3
+        try await TestNode.run(limits: limits) { node in
+            let item = #"{"kind": "phone", "value": "081 234 5678"}"#
+            let body = Array(repeating: item, count: 5).joined(separator: "\n") + "\n"
+            let reply = try await node.post(
+                "/api/v1/check", token: node.tokens.checker, body: body, contentType: "application/x-ndjson")
+            #expect(reply.status == .ok, "\(reply.text)")
+            let lines = try reply.ndjson()
+            #expect(lines.count == 4, "\(reply.text)")
+            guard lines.count == 4 else { return }
+            #expect(lines.prefix(3).allSatisfy { $0["canonical"]?.stringValue == Fixtures.phone })
+            let problem = try #require(lines[3]["problem"])
+            expectProblemShape(problem, status: 413, type: "too-large")
+        }
+    }
+
+    @Test("a last line without a newline still counts toward the streamed check's line limit")
+    func streamLineLimitUnterminatedLast() async throws {
+        var limits = APILimits()
+        limits.maxStreamLines = 3
+        try await TestNode.run(limits: limits) { node in
+            let item = #"{"kind": "phone", "value": "081 234 5678"}"#
+            let body = Array(repeating: item, count: 4).joined(separator: "\n")
+            let reply = try await node.post(
+                "/api/v1/check", token: node.tokens.checker, body: body, contentType: "application/x-ndjson")
+            #expect(reply.status == .ok, "\(reply.text)")
+            let lines = try reply.ndjson()
+            #expect(lines.filter { $0["canonical"] != nil }.count == 3, "\(reply.text)")
+            #expect(lines.last?["problem"]?["type"]?.stringValue == "urn:concord:problem:too-large", "\(reply.text)")
         }
     }
 

@@ -161,6 +161,49 @@ struct IndicatorImportTests {
         }
     }
 
+    @Test("an import stops at the node's line limit and the summary says where")
+    func importLineLimit() async throws {
+        var limits = APILimits()
+        limits.maxStreamLines = 3
+        try await TestNode.run(limits: limits) { node in
+            let lines = (1...5).map { n in
+                #"{"kind": "phone", "value": "081000000\#(n)", "typology": "loan"}"#
+            }
+            let reply = try await Self.importLines(lines, into: node)
+            #expect(reply.status == .ok, "\(reply.text)")
+            let answers = try reply.ndjson()
+            #expect(answers.count == 4, "\(reply.text)")
+            guard answers.count == 4 else { return }
+            #expect(answers.prefix(3).map { $0["line"]?.integerValue } == [1, 2, 3])
+            #expect(answers.prefix(3).allSatisfy { $0["status"]?.stringValue == "created" })
+            let summary = try parseJSON(
+                #"{"summary": {"lines": 3, "created": 3, "duplicates": 0, "rejected": 0, "truncated_after_line": 3}}"#)
+            #expect(answers[3] == summary)
+
+            // Lines past the limit were not imported.
+            let fourth = try await node.check(kind: "phone", value: "0810000004")
+            #expect(fourth["flagged"]?.boolValue == false)
+        }
+    }
+
+    @Test("a last line without a newline still counts toward the import's line limit")
+    func importLineLimitUnterminatedLast() async throws {
+        var limits = APILimits()
+        limits.maxStreamLines = 3
+        try await TestNode.run(limits: limits) { node in
+            let lines = (1...4).map { n in
+                #"{"kind": "phone", "value": "081000000\#(n)", "typology": "loan"}"#
+            }
+            let reply = try await Self.importLines(lines, into: node, trailingNewline: false)
+            #expect(reply.status == .ok, "\(reply.text)")
+            let answers = try reply.ndjson()
+            #expect(answers.last?["summary"]?["created"]?.integerValue == 3, "\(reply.text)")
+            #expect(answers.last?["summary"]?["truncated_after_line"]?.integerValue == 3, "\(reply.text)")
+            let fourth = try await node.check(kind: "phone", value: "0810000004")
+            #expect(fourth["flagged"]?.boolValue == false)
+        }
+    }
+
     @Test("an import must be NDJSON and needs an analyst token")
     func importRefusals() async throws {
         try await TestNode.run { node in

@@ -153,7 +153,7 @@ struct ReportRouteTests {
         }
     }
 
-    @Test("a retraction cannot itself be retracted, an unknown record cannot be retracted, and a checker cannot retract")
+    @Test("a retraction cannot itself be retracted, an unknown or malformed id cannot be retracted, and a checker cannot retract")
     func retractionRefusals() async throws {
         try await TestNode.run { node in
             let id = try await node.fileReport()
@@ -165,6 +165,9 @@ struct ReportRouteTests {
             let missing = try await node.post(
                 "/api/v1/records/\(unknown)/retract", token: node.tokens.analyst, body: #"{"reason": "no such record"}"#)
             expectProblem(missing, .notFound, type: "not-found")
+            let malformed = try await node.post(
+                "/api/v1/records/case-1234/retract", token: node.tokens.analyst, body: #"{"reason": "wrong id"}"#)
+            expectProblem(malformed, .unprocessableContent, type: "invalid-input", pointer: "/id")
 
             let retraction = try await node.post(
                 "/api/v1/records/\(id)/retract", token: node.tokens.analyst, body: #"{"reason": "filed in error"}"#)
@@ -191,6 +194,7 @@ struct ReportRouteTests {
             #expect(records.map { $0["sequence"]?.integerValue } == [1, 2])
             #expect(records.first?["retracted_by"]?.stringValue == retractionID)
             #expect(page["next_cursor"]?.stringValue == "2")
+            #expect(page["has_more"]?.boolValue == false)
 
             let first = try await node.get("/api/v1/records?limit=1", token: node.tokens.analyst).json()
             #expect(first["records"]?.arrayValue?.count == 1)
@@ -207,6 +211,8 @@ struct ReportRouteTests {
             expectProblem(badLimit, .unprocessableContent, type: "invalid-input", pointer: "/limit")
             let badKind = try await node.get("/api/v1/records?kind=rumour", token: node.tokens.analyst)
             expectProblem(badKind, .unprocessableContent, type: "invalid-input", pointer: "/kind")
+            let unknownParameter = try await node.get("/api/v1/records?since=2025-01-01", token: node.tokens.analyst)
+            expectProblem(unknownParameter, .unprocessableContent, type: "invalid-input", pointer: "/since")
         }
     }
 }

@@ -50,7 +50,10 @@ public struct Money: Sendable, Hashable {
             guard d.isFinite, d >= 0, d < 1e15 else { return nil }
             var scale = 1.0
             for _ in 0..<e { scale *= 10 }
-            return Money(minorUnits: Int64((d * scale).rounded()), currency: currency)
+            // A number with more decimals than the currency has is refused, as the same amount in a string is.
+            let scaled = d * scale
+            guard abs(scaled - scaled.rounded()) <= 1e-6 * max(1, scaled) else { return nil }
+            return Money(minorUnits: Int64(scaled.rounded()), currency: currency)
         case .string(let s): text = s.trimmingWhitespace()
         default: return nil
         }

@@ -120,8 +120,8 @@ public enum RecordInput {
         var body: [String: JSONValue] = [:]
         let jurisdiction = r.jurisdiction("jurisdiction") ?? nodeJurisdiction
         body["jurisdiction"] = .string(jurisdiction)
-        // A national phone number is read for `region`, else for the node's jurisdiction.
-        if let identifier = readIdentifier(&r, defaultRegion: nodeJurisdiction) {
+        // A national phone number is read for `region`, else for the indicator's jurisdiction.
+        if let identifier = readIdentifier(&r, defaultRegion: jurisdiction) {
             body["identifier"] = .object([
                 "kind": .string(identifier.kind.rawValue), "value": .string(identifier.canonical),
             ])
