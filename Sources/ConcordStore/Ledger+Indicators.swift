@@ -30,29 +30,38 @@ extension Ledger {
                 outcomes[slot] = .rejected(error)
             }
         }
-        // An indicator this node already holds live, for the same identifier and typology, is not written again:
-        // re-importing a feed must not count its entries twice.
-        var held: [IndicatorKey: String] = [:]
-        for (identifier, typology, id) in try await store.liveIndicators(
-            origin: key.nodeID, naming: drafts.map(\.key.identifier))
-        {
-            held[IndicatorKey(identifier: identifier, typology: typology)] = id
+        // An indicator this node already holds live for the same identifier and typology is not written again
+        // (re-importing a feed must not count its entries twice), unless it changed: then the new record is written
+        // and the old one retracted as superseded, so the index holds one entry for it either way.
+        var held: [IndicatorKey: HeldIndicator] = [:]
+        for indicator in try await store.liveIndicators(origin: key.nodeID, naming: drafts.map(\.key.identifier)) {
+            held[IndicatorKey(identifier: indicator.identifier, typology: indicator.typology)] = indicator
         }
         var fresh: [(slot: Int, draft: RecordDraft, key: IndicatorKey)] = []
+        var supersedes: [Int: HeldIndicator] = [:]
         var firstSlot: [IndicatorKey: Int] = [:]
         var sameAs: [(slot: Int, first: Int)] = []
         for entry in drafts {
-            if let id = held[entry.key] {
-                outcomes[entry.slot] = .duplicate(id: id)
-            } else if let first = firstSlot[entry.key] {
+            if let first = firstSlot[entry.key] {
                 sameAs.append((entry.slot, first))
-            } else {
-                firstSlot[entry.key] = entry.slot
-                fresh.append(entry)
+                continue
             }
+            if let existing = held[entry.key] {
+                if entry.draft.sameFacts(as: existing) {
+                    outcomes[entry.slot] = .duplicate(id: existing.recordID)
+                    continue
+                }
+                supersedes[fresh.count] = existing
+            }
+            firstSlot[entry.key] = entry.slot
+            fresh.append(entry)
         }
         let records = await RecordDraft.signAll(fresh.map(\.draft), with: key)
-        let appended = try await append(records)
+        var retractions: [RecordDraft] = []
+        for (position, old) in supersedes.sorted(by: { $0.key < $1.key }) {
+            retractions.append(RecordInput.supersession(of: old.recordID, by: records[position]))
+        }
+        let appended = try await append(records + (await RecordDraft.signAll(retractions, with: key)))
         for ((record, outcome), entry) in zip(zip(records, appended), fresh) {
             outcomes[entry.slot] = outcome == .duplicate ? .duplicate(id: record.id) : .created(id: record.id)
         }
@@ -70,6 +79,13 @@ struct IndicatorKey: Hashable {
 }
 
 extension RecordDraft {
+    /// Whether this indicator says nothing new over `held`: same confidence, and no later sighting.
+    func sameFacts(as held: HeldIndicator) -> Bool {
+        let confidence = body["confidence"]?.integerValue.map { Int($0) }
+        let lastSeen = body["last_seen"]?.stringValue.flatMap(Timestamp.init(rfc3339:))
+        return confidence == held.confidence && (lastSeen == nil || lastSeen! <= held.lastSeen)
+    }
+
     var indicatorKey: IndicatorKey? {
         guard kind == .indicator, let item = body["identifier"], let kindText = item["kind"]?.stringValue,
             let kind = IdentifierKind(rawValue: kindText), let value = item["value"]?.stringValue

@@ -250,26 +250,27 @@ public final class SQLStore: RecordStore, TokenStore {
         return try rows.map(Self.indexedIdentifier)
     }
 
-    public func liveIndicators(origin: String, naming identifiers: [Identifier]) async throws -> [(Identifier, Typology?, String)] {
-        var found: [(Identifier, Typology?, String)] = []
+    public func liveIndicators(origin: String, naming identifiers: [Identifier]) async throws -> [HeldIndicator] {
+        var found: [HeldIndicator] = []
         let byKind = Dictionary(grouping: identifiers, by: \.kind)
         for (kind, items) in byKind.sorted(by: { $0.key.ordinal < $1.key.ordinal }) {
             for chunk in Array(Set(items.map(\.canonical))).chunked(into: 500) {
                 let values = chunk.map { $0 as any Encodable & Sendable }
                 let rows = try await reader.raw(
                     """
-                    SELECT ri.value, ri.typology, r.id FROM record_identifiers ri JOIN records r ON r.seq = ri.record_seq \
+                    SELECT ri.value, ri.typology, ri.confidence, ri.last_seen_ms, r.id FROM record_identifiers ri JOIN records r ON r.seq = ri.record_seq \
                     WHERE ri.kind = \(bind: kind.rawValue) AND ri.value IN (\(binds: values)) AND ri.derived = 0 \
                     AND r.origin = \(bind: origin) AND r.kind = 'indicator' AND r.retracted_by IS NULL
                     """
                 ).all()
                 for row in rows {
                     found.append(
-                        (
-                            Identifier(kind: kind, canonical: try row.decode(column: "value", as: String.self)),
-                            try row.decode(column: "typology", as: String?.self).flatMap(Typology.init(rawValue:)),
-                            try row.decode(column: "id", as: String.self)
-                        ))
+                        HeldIndicator(
+                            identifier: Identifier(kind: kind, canonical: try row.decode(column: "value", as: String.self)),
+                            typology: try row.decode(column: "typology", as: String?.self).flatMap(Typology.init(rawValue:)),
+                            confidence: try row.decode(column: "confidence", as: Int?.self),
+                            lastSeen: Timestamp(milliseconds: try row.decode(column: "last_seen_ms", as: Int64.self)),
+                            recordID: try row.decode(column: "id", as: String.self)))
                 }
             }
         }

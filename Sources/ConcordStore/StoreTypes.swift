@@ -28,6 +28,29 @@ public enum AppendOutcome: Sendable, Equatable {
     case duplicate
 }
 
+/// An indicator this node already holds live, as `RecordStore.liveIndicators` finds it.
+public struct HeldIndicator: Sendable, Equatable {
+    /// The identifier it flags.
+    public let identifier: Identifier
+    /// Its typology.
+    public let typology: Typology?
+    /// Its confidence.
+    public let confidence: Int?
+    /// Its last sighting.
+    public let lastSeen: Timestamp
+    /// The id of its record.
+    public let recordID: String
+
+    /// Creates a description of a held indicator.
+    public init(identifier: Identifier, typology: Typology?, confidence: Int?, lastSeen: Timestamp, recordID: String) {
+        self.identifier = identifier
+        self.typology = typology
+        self.confidence = confidence
+        self.lastSeen = lastSeen
+        self.recordID = recordID
+    }
+}
+
 /// A filter for listing the log.
 public struct RecordQuery: Sendable, Equatable {
     /// Only records after this log position.
@@ -65,9 +88,9 @@ public protocol RecordStore: Sendable {
     func forEachIndexedIdentifierPage(
         through: Int64, _ body: ([(IndexedIdentifier, retracted: Bool)]) -> Void
     ) async throws -> Int
-    /// The live (not retracted) indicators written by `origin` that name any of `identifiers`: for each, the
-    /// identifier, its typology and the record id. Lets a re-import answer `duplicate` instead of counting twice.
-    func liveIndicators(origin: String, naming identifiers: [Identifier]) async throws -> [(Identifier, Typology?, String)]
+    /// The live (not retracted) indicators written by `origin` that name any of `identifiers`. Lets a re-import
+    /// answer `duplicate`, or supersede what changed, instead of counting twice.
+    func liveIndicators(origin: String, naming identifiers: [Identifier]) async throws -> [HeldIndicator]
     /// Every identifier row naming `identifier`, for recomputing its check entry after a retraction.
     func indexedIdentifiers(naming identifier: Identifier) async throws -> [(IndexedIdentifier, retracted: Bool)]
 }

@@ -93,7 +93,11 @@ struct CheckController {
                     if truncated { break }
                 }
                 if !truncated, let last = splitter.finish() {
-                    try await writer.write(Self.answer([last], firstLine: lineNumber + 1, node: node))
+                    if lineNumber == limit {
+                        truncated = true
+                    } else {
+                        try await writer.write(Self.answer([last], firstLine: lineNumber + 1, node: node))
+                    }
                 }
                 if truncated {
                     var tail = ByteBuffer()
@@ -129,19 +133,14 @@ struct CheckController {
                     let identifier = try RecordInput.identifier(item, defaultRegion: region)
                     let result = node.index.check(identifier)
                     checked.append(result)
-                    answer = result.json
+                    answer = result.json.adding("line", .integer(Int64(firstLine + offset)))
                 } catch let error as JSONParseError {
                     answer = .object([
                         "line": .integer(Int64(firstLine + offset)),
                         "problem": Problem.malformed("not valid JSON: \(error.detail)").inlineJSON,
                     ])
                 } catch {
-                    var problem = itemProblem(item, error)
-                    if case .object(var members) = problem {
-                        members["line"] = .integer(Int64(firstLine + offset))
-                        problem = .object(members)
-                    }
-                    answer = problem
+                    answer = itemProblem(item, error).adding("line", .integer(Int64(firstLine + offset)))
                 }
             }
             out.writeBytes(answer.canonicalData)

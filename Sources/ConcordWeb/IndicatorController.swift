@@ -50,8 +50,12 @@ struct IndicatorController {
                     }
                 }
                 if !truncated, let last = splitter.finish() {
-                    lineNumber += 1
-                    pending.append((lineNumber, last))
+                    if lineNumber == node.limits.maxStreamLines {
+                        truncated = true
+                    } else {
+                        lineNumber += 1
+                        pending.append((lineNumber, last))
+                    }
                 }
                 try await writer.write(try await Self.process(pending, node: node, summary: &summary))
                 var tail = ByteBuffer()

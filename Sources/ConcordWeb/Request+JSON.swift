@@ -10,8 +10,8 @@ extension Request {
     /// Reads the body as one JSON document, with problems for a wrong content type, a body over the
     /// context's limit, or text that is not JSON.
     func jsonBody(context: ConcordRequestContext) async throws -> JSONValue {
-        if let type = headers[.contentType]?.lowercased(), !type.hasPrefix("application/json"),
-            !type.hasPrefix("application/problem+json")
+        if let type = headers[.contentType]?.lowercased(),
+            type.split(separator: ";").first?.trimmingCharacters(in: .whitespaces) != "application/json"
         {
             throw Problem.unsupportedMediaType("send the body as application/json (got \(type))")
         }

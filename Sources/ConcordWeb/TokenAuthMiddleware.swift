@@ -61,8 +61,12 @@ final class TokenCache: Sendable {
 
     func store(_ hash: String, _ token: APIToken?) {
         let expires = ContinuousClock.now + ttl
+        let now = ContinuousClock.now
         entries.withLock { e in
-            if e.count > 10_000 { e.removeAll() }
+            if e.count >= 10_000 { e = e.filter { $0.value.expires > now } }
+            // When still full, unknown tokens (which anyone can make up) are not cached, so a flood of them
+            // cannot push out the node's real tokens.
+            guard e.count < 10_000 || token != nil else { return }
             e[hash] = Entry(token: token, expires: expires)
         }
     }

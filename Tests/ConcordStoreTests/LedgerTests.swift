@@ -122,6 +122,18 @@ struct LedgerTests {
                 return
             }
             #expect(try await store.lastSequence() == 3)
+            // A changed confidence supersedes the held indicator: one new record, the old one retracted, still one entry.
+            let raised = try await ledger.writeIndicators(
+                [.object(["kind": .string("domain"), "value": .string("scam-shop.example.com"), "typology": .string("purchase"), "confidence": .integer(95)])],
+                key: key, jurisdiction: "TH")
+            guard case .created(let newID) = raised[0] else {
+                Issue.record("expected created, got \(raised)")
+                return
+            }
+            #expect(try await store.record(id: domainID)?.retractedBy != nil)
+            let domain = ledger.index.check(Identifier(kind: .domain, canonical: "scam-shop.example.com"))
+            #expect(domain.indicators == 1 && domain.highestConfidence == 95)
+            #expect(try await store.liveIndicators(origin: key.nodeID, naming: [Identifier(kind: .domain, canonical: "scam-shop.example.com")]).map(\.recordID) == [newID])
         }
     }
 }

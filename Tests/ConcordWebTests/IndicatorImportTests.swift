@@ -113,6 +113,32 @@ struct IndicatorImportTests {
         }
     }
 
+    @Test("importing the same feed again answers duplicates of the records already held and counts nothing twice")
+    func reimport() async throws {
+        try await TestNode.run { node in
+            let feed = [
+                #"{"kind": "phone", "value": "081 234 5678", "typology": "job", "confidence": 60}"#,
+                #"{"kind": "domain", "value": "quick-jobs-th.example", "typology": "job"}"#,
+            ]
+            let first = try await Self.importLines(feed, into: node).ndjson()
+            #expect(first.count == 3)
+            let again = try await Self.importLines(feed, into: node).ndjson()
+            #expect(again.count == 3)
+            guard first.count == 3, again.count == 3 else { return }
+            #expect(again[0]["status"]?.stringValue == "duplicate", "\(again[0].canonicalString)")
+            #expect(again[1]["status"]?.stringValue == "duplicate", "\(again[1].canonicalString)")
+            #expect(again[0]["id"] == first[0]["id"])
+            #expect(again[1]["id"] == first[1]["id"])
+            let summary = try parseJSON(#"{"summary": {"lines": 2, "created": 0, "duplicates": 2, "rejected": 0}}"#)
+            #expect(again[2] == summary)
+
+            let phone = try await node.check(kind: "phone", value: Fixtures.phone)
+            #expect(phone["indicators"]?.integerValue == 1)
+            let domain = try await node.check(kind: "domain", value: "quick-jobs-th.example")
+            #expect(domain["indicators"]?.integerValue == 1)
+        }
+    }
+
     @Test("blank lines are skipped but keep the numbering, and CRLF line ends are read")
     func blankLinesAndCRLF() async throws {
         try await TestNode.run { node in

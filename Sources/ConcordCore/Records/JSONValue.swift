@@ -45,6 +45,13 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// This object with `key` set to `value`; other values are returned unchanged.
+    public func adding(_ key: String, _ value: JSONValue) -> JSONValue {
+        guard case .object(var members) = self else { return self }
+        members[key] = value
+        return .object(members)
+    }
+
     /// The name of the JSON type, for error messages.
     public var typeName: String {
         switch self {

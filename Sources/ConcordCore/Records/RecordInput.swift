@@ -173,6 +173,17 @@ public enum RecordInput {
         return identifier
     }
 
+    /// A retraction of the record `id` because a newer record of the same origin replaces it; it carries the
+    /// new record's label so that it reaches whoever the new record reaches.
+    public static func supersession(of id: String, by newer: Record) -> RecordDraft {
+        RecordDraft(
+            kind: .retraction,
+            body: .object(["record": .string(id), "reason": .string("superseded by \(newer.id)")]),
+            label: newer.label,
+            exercise: newer.exercise
+        )
+    }
+
     // MARK: - Field readers
 
     private static func readTypology(_ r: inout FieldReader) -> Typology? {
