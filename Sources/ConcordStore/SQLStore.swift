@@ -17,17 +17,22 @@ public final class SQLStore: RecordStore, TokenStore {
     let flavor: Flavor
     let writer: any SQLDatabase
     let reader: any SQLDatabase
+    /// The same two connections, for the hot statements that bind plain values.
+    let rawWriter: any RawSQLConnection
+    let rawReader: any RawSQLConnection
     let logger: Logger
     private let writeLock = AsyncLock()
     private let closeConnections: @Sendable () async -> Void
 
     private init(
-        flavor: Flavor, writer: any SQLDatabase, reader: any SQLDatabase, logger: Logger,
-        close: @escaping @Sendable () async -> Void
+        flavor: Flavor, writer: any SQLDatabase, reader: any SQLDatabase, rawWriter: any RawSQLConnection,
+        rawReader: any RawSQLConnection, logger: Logger, close: @escaping @Sendable () async -> Void
     ) {
         self.flavor = flavor
         self.writer = writer
         self.reader = reader
+        self.rawWriter = rawWriter
+        self.rawReader = rawReader
         self.logger = logger
         self.closeConnections = close
     }
@@ -41,7 +46,9 @@ public final class SQLStore: RecordStore, TokenStore {
             let w = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
             let r: SQLiteConnection
             do {
-                for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=10000"] {
+                for pragma in [
+                    "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=10000", "PRAGMA cache_size=-65536",
+                ] {
                     _ = try await w.query(pragma)
                 }
                 r = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
@@ -51,7 +58,8 @@ public final class SQLStore: RecordStore, TokenStore {
                 throw error
             }
             store = SQLStore(
-                flavor: .sqlite, writer: w.sql(), reader: r.sql(), logger: logger,
+                flavor: .sqlite, writer: w.sql(), reader: r.sql(), rawWriter: SQLiteRawConnection(connection: w),
+                rawReader: SQLiteRawConnection(connection: r), logger: logger,
                 close: {
                     try? await r.close()
                     try? await w.close()
@@ -79,7 +87,9 @@ public final class SQLStore: RecordStore, TokenStore {
                 }
             }
             store = SQLStore(
-                flavor: .postgres, writer: w.sql(), reader: r.sql(), logger: logger,
+                flavor: .postgres, writer: w.sql(), reader: r.sql(),
+                rawWriter: PostgresRawConnection(connection: w, logger: logger),
+                rawReader: PostgresRawConnection(connection: r, logger: logger), logger: logger,
                 close: {
                     try? await r.close()
                     try? await w.close()
@@ -122,30 +132,34 @@ public final class SQLStore: RecordStore, TokenStore {
     public func append(_ records: [Record]) async throws -> [AppendOutcome] {
         guard !records.isEmpty else { return [] }
         let now = Timestamp.now().milliseconds
-        return try await transaction { db in
+        return try await transaction { _ in
             var outcomes: [AppendOutcome] = []
             outcomes.reserveCapacity(records.count)
             for chunk in records.chunked(into: 400) {
                 // Within a chunk the same id may appear twice: only the first is new.
                 var seenInChunk = Set<String>()
-                var rows: [SQLQueryString] = []
+                var binds: [SQLValue] = []
+                binds.reserveCapacity(chunk.count * 9)
                 for record in chunk where seenInChunk.insert(record.id).inserted {
-                    rows.append(
-                        """
-                        (\(bind: record.id), \(bind: record.kind.rawValue), \(bind: record.origin), \
-                        \(bind: record.created.milliseconds), \(bind: now), \(bind: record.label.tlp.rawValue), \
-                        \(bind: record.exercise ? 1 : 0), \(bind: String(decoding: record.canonical, as: UTF8.self)), \
-                        \(bind: ByteText.base64url(record.signature)))
-                        """)
+                    binds += [
+                        .text(record.id), .text(record.kind.rawValue), .text(record.origin), .integer(record.created.milliseconds),
+                        .integer(now), .text(record.label.tlp.rawValue), .integer(record.exercise ? 1 : 0),
+                        .text(String(decoding: record.canonical, as: UTF8.self)), .text(ByteText.base64url(record.signature)),
+                    ]
                 }
-                let insert: SQLQueryString =
+                let rows = try await rawWriter.rows(
                     "INSERT INTO records (id, kind, origin, created_ms, received_ms, tlp, exercise, content, signature) VALUES "
-                    + rows.joined(separator: ", ") + " ON CONFLICT (id) DO NOTHING RETURNING seq, id"
+                        + Self.placeholders(rows: seenInChunk.count, columns: 9) + " ON CONFLICT (id) DO NOTHING RETURNING seq, id",
+                    binds)
                 var inserted: [String: Int64] = [:]
-                for row in try await db.raw(insert).all() {
-                    inserted[try row.decode(column: "id", as: String.self)] = try row.decode(column: "seq", as: Int64.self)
+                for row in rows {
+                    guard row.count == 2, let seq = row[0].integer, let id = row[1].text else {
+                        throw StoreError.corrupt("the insert did not return (seq, id)")
+                    }
+                    inserted[id] = seq
                 }
-                var identifierRows: [SQLQueryString] = []
+                var identifierBinds: [SQLValue] = []
+                var identifierRows = 0
                 for record in chunk {
                     guard let seq = inserted.removeValue(forKey: record.id) else {
                         outcomes.append(.duplicate)
@@ -153,35 +167,45 @@ public final class SQLStore: RecordStore, TokenStore {
                     }
                     outcomes.append(.stored(sequence: seq))
                     for item in record.indexedIdentifiers {
-                        identifierRows.append(Self.identifierRow(seq: seq, item: item))
+                        identifierBinds += Self.identifierRow(seq: seq, item: item)
+                        identifierRows += 1
+                        if identifierRows == 800 {
+                            try await insertIdentifierRows(identifierBinds, count: identifierRows)
+                            identifierBinds.removeAll(keepingCapacity: true)
+                            identifierRows = 0
+                        }
                     }
                     if let target = record.retractedRecordID {
-                        try await db.raw(
-                            """
-                            UPDATE records SET retracted_by = \(bind: record.id) \
-                            WHERE id = \(bind: target) AND origin = \(bind: record.origin) AND retracted_by IS NULL
-                            """
-                        ).run()
+                        _ = try await rawWriter.rows(
+                            "UPDATE records SET retracted_by = ? WHERE id = ? AND origin = ? AND retracted_by IS NULL",
+                            [.text(record.id), .text(target), .text(record.origin)])
                     }
                 }
-                for rowChunk in identifierRows.chunked(into: 800) {
-                    try await db.raw(
-                        "INSERT INTO record_identifiers (record_seq, kind, value, role, typology, jurisdiction, confidence, first_seen_ms, last_seen_ms, is_report, derived) VALUES "
-                            + rowChunk.joined(separator: ", ")
-                    ).run()
-                }
+                if identifierRows > 0 { try await insertIdentifierRows(identifierBinds, count: identifierRows) }
             }
             return outcomes
         }
     }
 
-    private static func identifierRow(seq: Int64, item: IndexedIdentifier) -> SQLQueryString {
-        """
-        (\(bind: seq), \(bind: item.identifier.kind.rawValue), \(bind: item.identifier.canonical), \
-        \(bind: item.role?.rawValue), \(bind: item.typology?.rawValue), \(bind: item.jurisdiction), \
-        \(bind: item.confidence), \(bind: item.firstSeen.milliseconds), \(bind: item.lastSeen.milliseconds), \
-        \(bind: item.isReport ? 1 : 0), \(bind: item.derived ? 1 : 0))
-        """
+    private func insertIdentifierRows(_ binds: [SQLValue], count: Int) async throws {
+        _ = try await rawWriter.rows(
+            "INSERT INTO record_identifiers (record_seq, kind, value, role, typology, jurisdiction, confidence, first_seen_ms, last_seen_ms, is_report, derived) VALUES "
+                + Self.placeholders(rows: count, columns: 11), binds)
+    }
+
+    /// `(?, ?, ...), (?, ?, ...)` for a multi-row insert.
+    static func placeholders(rows: Int, columns: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        return Array(repeating: row, count: rows).joined(separator: ", ")
+    }
+
+    private static func identifierRow(seq: Int64, item: IndexedIdentifier) -> [SQLValue] {
+        [
+            .integer(seq), .text(item.identifier.kind.rawValue), .text(item.identifier.canonical), SQLValue(item.role?.rawValue),
+            SQLValue(item.typology?.rawValue), SQLValue(item.jurisdiction), SQLValue(item.confidence),
+            .integer(item.firstSeen.milliseconds), .integer(item.lastSeen.milliseconds), .integer(item.isReport ? 1 : 0),
+            .integer(item.derived ? 1 : 0),
+        ]
     }
 
     public func record(id: String) async throws -> StoredRecord? {
@@ -232,10 +256,9 @@ public final class SQLStore: RecordStore, TokenStore {
         var total = 0
         while after < last {
             let upTo = min(after + 50_000, last)
-            let rows = try await reader.raw(
-                "\(unsafeRaw: Self.identifierSelect) AND ri.record_seq > \(bind: after) AND ri.record_seq <= \(bind: upTo)"
-            ).all()
-            let page = rows.compactMap { try? Self.indexedIdentifier($0) }
+            let rows = try await rawReader.rows(
+                Self.identifierSelect + " AND ri.record_seq > ? AND ri.record_seq <= ?", [.integer(after), .integer(upTo)])
+            let page = rows.compactMap(Self.indexedIdentifier)
             total += page.count
             body(page)
             after = upTo
@@ -244,10 +267,9 @@ public final class SQLStore: RecordStore, TokenStore {
     }
 
     public func indexedIdentifiers(naming identifier: Identifier) async throws -> [(IndexedIdentifier, retracted: Bool)] {
-        let rows = try await reader.raw(
-            "\(unsafeRaw: Self.identifierSelect) AND ri.kind = \(bind: identifier.kind.rawValue) AND ri.value = \(bind: identifier.canonical)"
-        ).all()
-        return try rows.map(Self.indexedIdentifier)
+        try await rawReader.rows(
+            Self.identifierSelect + " AND ri.kind = ? AND ri.value = ?", [.text(identifier.kind.rawValue), .text(identifier.canonical)]
+        ).compactMap(Self.indexedIdentifier)
     }
 
     public func liveIndicators(origin: String, naming identifiers: [Identifier]) async throws -> [HeldIndicator] {
@@ -277,23 +299,24 @@ public final class SQLStore: RecordStore, TokenStore {
         return found
     }
 
-    static func indexedIdentifier(_ row: any SQLRow) throws -> (IndexedIdentifier, retracted: Bool) {
-        let kindText = try row.decode(column: "kind", as: String.self)
-        guard let kind = IdentifierKind(rawValue: kindText) else {
-            throw StoreError.corrupt("unknown identifier kind \(kindText)")
-        }
+    /// One row of `identifierSelect`, or nil when it holds something this version does not understand.
+    static func indexedIdentifier(_ row: [SQLValue]) -> (IndexedIdentifier, retracted: Bool)? {
+        guard row.count == 11, let kind = row[0].text.flatMap(IdentifierKind.init(rawValue:)), let value = row[1].text,
+            let first = row[6].integer, let last = row[7].integer, let isReport = row[8].integer, let derived = row[9].integer,
+            let retracted = row[10].integer
+        else { return nil }
         let item = IndexedIdentifier(
-            identifier: Identifier(kind: kind, canonical: try row.decode(column: "value", as: String.self)),
-            role: try row.decode(column: "role", as: String?.self).flatMap(IdentifierRole.init(rawValue:)),
-            typology: try row.decode(column: "typology", as: String?.self).flatMap(Typology.init(rawValue:)),
-            jurisdiction: try row.decode(column: "jurisdiction", as: String?.self),
-            confidence: try row.decode(column: "confidence", as: Int?.self),
-            firstSeen: Timestamp(milliseconds: try row.decode(column: "first_seen_ms", as: Int64.self)),
-            lastSeen: Timestamp(milliseconds: try row.decode(column: "last_seen_ms", as: Int64.self)),
-            isReport: try row.decode(column: "is_report", as: Int.self) != 0,
-            derived: try row.decode(column: "derived", as: Int.self) != 0
+            identifier: Identifier(kind: kind, canonical: value),
+            role: row[2].text.flatMap(IdentifierRole.init(rawValue:)),
+            typology: row[3].text.flatMap(Typology.init(rawValue:)),
+            jurisdiction: row[4].text,
+            confidence: row[5].integer.map { Int($0) },
+            firstSeen: Timestamp(milliseconds: first),
+            lastSeen: Timestamp(milliseconds: last),
+            isReport: isReport != 0,
+            derived: derived != 0
         )
-        return (item, try row.decode(column: "retracted", as: Int.self) != 0)
+        return (item, retracted != 0)
     }
 
     // MARK: - Tokens

@@ -52,22 +52,12 @@ struct CheckController {
                 "a JSON batch holds at most \(node.limits.maxCheckBatch) items (got \(items.count)); stream larger batches as application/x-ndjson"
             )
         }
-        let region = node.profile.jurisdiction
-        var answers: [JSONValue] = []
-        answers.reserveCapacity(items.count)
-        var checked: [CheckResult] = []
-        for (n, item) in items.enumerated() {
-            do {
-                let identifier = try RecordInput.identifier(item, at: base + "/\(n)", defaultRegion: region)
-                let result = node.index.check(identifier)
-                checked.append(result)
-                answers.append(result.json)
-            } catch {
-                answers.append(Self.itemProblem(item, error))
-            }
-        }
-        count(checked)
-        return Response.json(.array(answers))
+        let inputs = items.enumerated().map { CheckInput.item($0.element, pointer: base + "/\($0.offset)") }
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        out.append(contentsOf: await Self.answer(inputs, node: node, separator: UInt8(ascii: ",")))
+        if out.last == UInt8(ascii: ",") { out.removeLast() }
+        out.append(UInt8(ascii: "]"))
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: out)))
     }
 
     /// Streams an NDJSON check: results are written as lines arrive, so any number of items fits.
@@ -81,24 +71,30 @@ struct CheckController {
                 var lineNumber = 0
                 let limit = node.limits.maxStreamLines
                 var truncated = false
+                var pending: [CheckInput] = []
+                func take(_ line: LineSplitter.Line) {
+                    lineNumber += 1
+                    pending.append(.line(line, number: lineNumber))
+                }
                 for try await buffer in request.body {
-                    var lines = splitter.feed(buffer)
-                    if lineNumber + lines.count > limit {
-                        lines = Array(lines.prefix(limit - lineNumber))
-                        truncated = true
+                    for line in splitter.feed(buffer) {
+                        if lineNumber == limit {
+                            truncated = true
+                            break
+                        }
+                        take(line)
                     }
-                    let out = Self.answer(lines, firstLine: lineNumber + 1, node: node)
-                    lineNumber += lines.count
-                    if out.readableBytes > 0 { try await writer.write(out) }
+                    // Answer in blocks big enough to share between cores, small enough to stream.
+                    if pending.count >= 8192 || truncated {
+                        try await writer.write(ByteBuffer(bytes: await Self.answer(pending, node: node)))
+                        pending.removeAll(keepingCapacity: true)
+                    }
                     if truncated { break }
                 }
                 if !truncated, let last = splitter.finish() {
-                    if lineNumber == limit {
-                        truncated = true
-                    } else {
-                        try await writer.write(Self.answer([last], firstLine: lineNumber + 1, node: node))
-                    }
+                    if lineNumber == limit { truncated = true } else { take(last) }
                 }
+                if !pending.isEmpty { try await writer.write(ByteBuffer(bytes: await Self.answer(pending, node: node))) }
                 if truncated {
                     var tail = ByteBuffer()
                     tail.writeBytes(
@@ -113,41 +109,46 @@ struct CheckController {
         )
     }
 
-    static func answer(_ lines: [LineSplitter.Line], firstLine: Int, node: RunningNode) -> ByteBuffer {
-        var out = ByteBuffer()
+    /// Answers a block of check inputs in order, each followed by `separator`; large blocks are split between
+    /// two tasks so that both cores work on one streamed check.
+    static func answer(_ inputs: [CheckInput], node: RunningNode, separator: UInt8 = UInt8(ascii: "\n")) async -> [UInt8] {
+        guard inputs.count >= 4096 else { return answerSerially(inputs[...], node: node, separator: separator) }
+        let middle = inputs.count / 2
+        async let head = answerSerially(inputs[..<middle], node: node, separator: separator)
+        let tail = answerSerially(inputs[middle...], node: node, separator: separator)
+        return await head + tail
+    }
+
+    private static func answerSerially(_ inputs: ArraySlice<CheckInput>, node: RunningNode, separator: UInt8) -> [UInt8] {
         let region = node.profile.jurisdiction
-        var checked: [CheckResult] = []
-        for (offset, line) in lines.enumerated() {
-            let answer: JSONValue
-            switch line {
-            case .tooLong:
-                answer = .object([
-                    "line": .integer(Int64(firstLine + offset)),
-                    "problem": Problem.tooLarge("the line is longer than \(node.limits.maxLineBytes) bytes").inlineJSON,
-                ])
-            case .text(let bytes):
-                if bytes.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }  // blank lines are skipped
-                var item: JSONValue = .null
-                do {
-                    item = try JSONValue.parse(bytes)
-                    let identifier = try RecordInput.identifier(item, defaultRegion: region)
-                    let result = node.index.check(identifier)
-                    checked.append(result)
-                    answer = result.json.adding("line", .integer(Int64(firstLine + offset)))
-                } catch let error as JSONParseError {
-                    answer = .object([
-                        "line": .integer(Int64(firstLine + offset)),
-                        "problem": Problem.malformed("not valid JSON: \(error.detail)").inlineJSON,
-                    ])
-                } catch {
-                    answer = itemProblem(item, error).adding("line", .integer(Int64(firstLine + offset)))
-                }
-            }
-            out.writeBytes(answer.canonicalData)
-            out.writeInteger(UInt8(ascii: "\n"))
+        // Read every input first, then look them all up under one lock, then write the answers.
+        var read: [Result<Identifier, CheckInputFailure>] = []
+        read.reserveCapacity(inputs.count)
+        var identifiers: [Identifier] = []
+        identifiers.reserveCapacity(inputs.count)
+        for input in inputs {
+            let outcome = input.read(defaultRegion: region, maxLineBytes: node.limits.maxLineBytes)
+            if case .success(let identifier) = outcome { identifiers.append(identifier) }
+            read.append(outcome)
         }
-        node.metrics.checks.increment(by: Int64(checked.count))
-        node.metrics.checksFlagged.increment(by: Int64(checked.filter(\.flagged).count))
+        let results = node.index.check(identifiers)
+        node.metrics.checks.increment(by: Int64(results.count))
+        node.metrics.checksFlagged.increment(by: Int64(results.filter(\.flagged).count))
+        var out: [UInt8] = []
+        out.reserveCapacity(inputs.count * 240)
+        var next = 0
+        for (input, outcome) in zip(inputs, read) {
+            switch outcome {
+            case .success:
+                results[next].appendCanonicalJSON(to: &out, line: input.lineNumber)
+                next += 1
+            case .failure(.blank):
+                continue
+            case .failure(.problem(let answer)):
+                out.append(contentsOf: answer.canonicalData)
+            }
+            out.append(separator)
+        }
         return out
     }
 
@@ -216,4 +217,63 @@ struct CheckController {
         }
         return Response.json(.object(["kind": .string(kind.rawValue), "results": .array(results)]))
     }
+}
+
+/// One item of a batch check: an element of a JSON array, or a line of an NDJSON stream.
+enum CheckInput: Sendable {
+    case item(JSONValue, pointer: String)
+    case line(LineSplitter.Line, number: Int)
+
+    var lineNumber: Int? {
+        if case .line(_, let number) = self { return number }
+        return nil
+    }
+
+    /// The identifier the input names, or the answer to give instead.
+    func read(defaultRegion: String, maxLineBytes: Int) -> Result<Identifier, CheckInputFailure> {
+        let item: JSONValue
+        let pointer: String
+        switch self {
+        case .item(let value, let at):
+            item = value
+            pointer = at
+        case .line(.tooLong, let number):
+            return .failure(
+                .problem(
+                    .object([
+                        "line": .integer(Int64(number)),
+                        "problem": Problem.tooLarge("the line is longer than \(maxLineBytes) bytes").inlineJSON,
+                    ])))
+        case .line(.text(let bytes), let number):
+            if bytes.allSatisfy({ $0 == 32 || $0 == 9 }) { return .failure(.blank) }
+            pointer = ""
+            if let flat = JSONValue.parseFlatStringObject(bytes) {
+                item = flat
+            } else {
+                do {
+                    item = try JSONValue.parse(bytes)
+                } catch {
+                    return .failure(
+                        .problem(
+                            .object([
+                                "line": .integer(Int64(number)),
+                                "problem": Problem.malformed("not valid JSON: \(error.detail)").inlineJSON,
+                            ])))
+                }
+            }
+        }
+        do {
+            return .success(try RecordInput.identifier(item, at: pointer, defaultRegion: defaultRegion))
+        } catch {
+            var answer = CheckController.itemProblem(item, error)
+            if let number = lineNumber { answer = answer.adding("line", .integer(Int64(number))) }
+            return .failure(.problem(answer))
+        }
+    }
+}
+
+/// Why a batch item has no check answer: a blank line (no answer), or a problem (answered in its place).
+enum CheckInputFailure: Error {
+    case blank
+    case problem(JSONValue)
 }

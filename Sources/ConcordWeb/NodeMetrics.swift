@@ -1,9 +1,3 @@
-import ConcordCore
-import ConcordStore
-import Foundation
-import Hummingbird
-import Logging
-import NIOCore
 import Prometheus
 
 /// The node's own counters and gauges, registered on one Prometheus registry and served at `/metrics`.
@@ -17,12 +11,17 @@ struct NodeMetrics: Sendable {
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
-        recordsWritten = registry.makeCounter(name: "concord_records_written_total", help: "Records signed and stored by this node.")
-        indicatorLinesRejected = registry.makeCounter(
-            name: "concord_indicator_lines_rejected_total", help: "Bulk import lines rejected with a problem.")
-        checks = registry.makeCounter(name: "concord_checks_total", help: "Identifiers checked.")
-        checksFlagged = registry.makeCounter(name: "concord_checks_flagged_total", help: "Checked identifiers found flagged.")
+        func counter(_ name: String, _ help: String) -> Counter {
+            registry.makeCounter(
+                descriptor: MetricNameDescriptor(namespace: "concord", metricName: name, unitName: "total", helpText: help))
+        }
+        recordsWritten = counter("records_written", "Records signed and stored by this node.")
+        indicatorLinesRejected = counter("indicator_lines_rejected", "Bulk import lines rejected with a problem.")
+        checks = counter("checks", "Identifiers checked.")
+        checksFlagged = counter("checks_flagged", "Checked identifiers found flagged.")
         indexedIdentifiers = registry.makeGauge(
-            name: "concord_index_identifiers", help: "Distinct identifiers in the in-memory check index.")
+            descriptor: MetricNameDescriptor(
+                namespace: "concord", metricName: "index", unitName: "identifiers",
+                helpText: "Distinct identifiers in the in-memory check index."))
     }
 }

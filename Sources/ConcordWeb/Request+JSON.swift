@@ -55,7 +55,7 @@ extension Request {
 /// Splits a byte stream into lines, whatever the buffer boundaries; a line over the limit is reported,
 /// not kept, so one huge line cannot exhaust memory.
 struct LineSplitter {
-    enum Line {
+    enum Line: Sendable {
         case text([UInt8])
         case tooLong
     }

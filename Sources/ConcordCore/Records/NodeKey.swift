@@ -4,30 +4,37 @@ public import Foundation
 /// A node's Ed25519 signing key: its identity in the network.
 public struct NodeKey: Sendable {
     private let privateKey: Curve25519.Signing.PrivateKey
+    /// The 32-byte public key (derived once: deriving it costs a scalar multiplication).
+    public let publicKey: Data
+    /// The node id derived from the public key.
+    public let nodeID: String
 
     /// A new random key.
     public init() {
-        privateKey = Curve25519.Signing.PrivateKey()
+        self.init(privateKey: Curve25519.Signing.PrivateKey())
+    }
+
+    private init(privateKey: Curve25519.Signing.PrivateKey) {
+        self.privateKey = privateKey
+        publicKey = privateKey.publicKey.rawRepresentation
+        nodeID = NodeID.derive(publicKey: publicKey)
     }
 
     /// Restores a key from its 32-byte seed.
     /// - Throws: `NodeKeyError.malformed` when the bytes are not a key.
     public init(seed: Data) throws(NodeKeyError) {
+        let key: Curve25519.Signing.PrivateKey
         do {
-            privateKey = try Curve25519.Signing.PrivateKey(rawRepresentation: seed)
+            key = try Curve25519.Signing.PrivateKey(rawRepresentation: seed)
         } catch {
             throw .malformed
         }
+        self.init(privateKey: key)
     }
 
     /// The 32-byte seed to keep secret on disk.
     public var seed: Data { privateKey.rawRepresentation }
 
-    /// The 32-byte public key.
-    public var publicKey: Data { privateKey.publicKey.rawRepresentation }
-
-    /// The node id derived from the public key.
-    public var nodeID: String { NodeID.derive(publicKey: publicKey) }
 
     /// Signs `message`, returning the 64-byte Ed25519 signature.
     public func sign(_ message: Data) -> Data {
@@ -98,10 +105,20 @@ public enum ByteText {
 
     /// base64url without padding (RFC 4648 section 5).
     public static func base64url(_ data: Data) -> String {
-        data.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity((data.count * 4 + 2) / 3)
+        var bytes = data.makeIterator()
+        while let b0 = bytes.next() {
+            let b1 = bytes.next()
+            let b2 = bytes.next()
+            let word = UInt32(b0) << 16 | UInt32(b1 ?? 0) << 8 | UInt32(b2 ?? 0)
+            out.append(alphabet[Int(word >> 18 & 63)])
+            out.append(alphabet[Int(word >> 12 & 63)])
+            if b1 != nil { out.append(alphabet[Int(word >> 6 & 63)]) }
+            if b2 != nil { out.append(alphabet[Int(word & 63)]) }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Decodes base64url with or without padding.

@@ -13,8 +13,9 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
 /// A signed, content-addressed record.
 ///
 /// `content` is the signed object; `id` is the lower-case hex SHA-256 of its RFC 8785 canonical
-/// encoding; `signature` is the origin node's Ed25519 signature over the same bytes.
-public struct Record: Sendable, Hashable {
+/// encoding; `signature` is the origin node's Ed25519 signature over the same bytes. Immutable; a class so
+/// that passing records through batches costs one reference, not a copy of every field.
+public final class Record: Sendable, Hashable {
     /// Hex SHA-256 of the canonical content.
     public let id: String
     /// The signed content.
@@ -34,6 +35,30 @@ public struct Record: Sendable, Hashable {
     public let label: SharingLabel
     /// True for records of a joint exercise: they never mix with live data.
     public let exercise: Bool
+
+    init(
+        id: String, content: JSONValue, canonical: Data, signature: Data, kind: RecordKind, origin: String,
+        created: Timestamp, label: SharingLabel, exercise: Bool
+    ) {
+        self.id = id
+        self.content = content
+        self.canonical = canonical
+        self.signature = signature
+        self.kind = kind
+        self.origin = origin
+        self.created = created
+        self.label = label
+        self.exercise = exercise
+    }
+
+    /// Records are equal when they have the same content (the same id) and the same signature.
+    public static func == (lhs: Record, rhs: Record) -> Bool {
+        lhs.id == rhs.id && lhs.signature == rhs.signature
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+    }
 
     /// Content format version written into every record.
     public static let formatVersion: Int64 = 1
