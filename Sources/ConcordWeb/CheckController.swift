@@ -247,8 +247,11 @@ enum CheckInput: Sendable {
         case .line(.text(let bytes), let number):
             if bytes.allSatisfy({ $0 == 32 || $0 == 9 }) { return .failure(.blank) }
             pointer = ""
-            if let flat = JSONValue.parseFlatStringObject(bytes) {
-                item = flat
+            if let flat = JSONValue.parseFlatStrings(bytes) {
+                if let identifier = RecordInput.identifier(fields: flat, defaultRegion: defaultRegion) {
+                    return .success(identifier)
+                }
+                item = .object(flat.mapValues(JSONValue.string))
             } else {
                 do {
                     item = try JSONValue.parse(bytes)

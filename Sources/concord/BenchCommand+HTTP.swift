@@ -102,13 +102,24 @@ extension BenchCommand {
                 let response = try await client.execute(request, timeout: .seconds(300))
                 var lines = 0
                 var flagged = 0
+                // Count answers and flagged ones byte by byte, carrying a partial match across chunks.
+                let needle = Array("\"flagged\":true".utf8)
+                var matched = 0
                 for try await chunk in response.body {
                     chunk.withUnsafeReadableBytes { raw in
-                        for byte in raw where byte == UInt8(ascii: "\n") { lines += 1 }
+                        for byte in raw {
+                            if byte == UInt8(ascii: "\n") { lines += 1 }
+                            if byte == needle[matched] {
+                                matched += 1
+                                if matched == needle.count {
+                                    flagged += 1
+                                    matched = 0
+                                }
+                            } else {
+                                matched = byte == needle[0] ? 1 : 0
+                            }
+                        }
                     }
-                    flagged += chunk.readableBytesView.split(separator: UInt8(ascii: "\n")).filter {
-                        $0.starts(with: Array("{\"canonical\"".utf8)) && $0.contains(UInt8(ascii: "t")) && String(decoding: $0, as: UTF8.self).contains("\"flagged\":true")
-                    }.count
                 }
                 let elapsed = seconds(ContinuousClock.now - started)
                 guard lines == batch else { throw ValidationError("expected \(batch) answers, got \(lines)") }
@@ -116,6 +127,32 @@ extension BenchCommand {
                 printLine("http-batch: \(format(Double(batch))) identifiers checked over HTTP (NDJSON) in \(String(format: "%.2f", elapsed)) s, \(flagged) flagged")
             }
             times.sort()
+            printLine("http-batch: in-process client: best \(String(format: "%.2f", times[0])) s, median \(String(format: "%.2f", times[times.count / 2])) s for \(format(Double(batch)))")
+            // The same batch sent by curl, a separate process as a bank's script would be.
+            if FileManager.default.isExecutableFile(atPath: "/usr/bin/curl") {
+                let input = node.directory.appendingPathComponent("batch.ndjson")
+                let output = node.directory.appendingPathComponent("answers.ndjson")
+                try Data(ndjson.readableBytesView).write(to: input)
+                var curlTimes: [Double] = []
+                for _ in 0..<runs {
+                    let process = Process()
+                    process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+                    process.arguments = [
+                        "-s", "-o", output.path, "-H", "Expect:", "-H", "Authorization: Bearer \(node.token)", "-H", "Content-Type: application/x-ndjson",
+                        "--data-binary", "@" + input.path, node.url + "/api/v1/check",
+                    ]
+                    let started = ContinuousClock.now
+                    try process.run()
+                    process.waitUntilExit()
+                    let elapsed = seconds(ContinuousClock.now - started)
+                    let answers = try Data(contentsOf: output).reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+                    guard answers == batch else { throw ValidationError("curl got \(answers) answers, expected \(batch)") }
+                    curlTimes.append(elapsed)
+                    printLine("http-batch: \(format(Double(batch))) identifiers checked over HTTP with curl in \(String(format: "%.2f", elapsed)) s")
+                }
+                curlTimes.sort()
+                printLine("http-batch: curl client: best \(String(format: "%.2f", curlTimes[0])) s, median \(String(format: "%.2f", curlTimes[curlTimes.count / 2])) s for \(format(Double(batch)))")
+            }
             printLine("http-batch: best \(String(format: "%.2f", times[0])) s, median \(String(format: "%.2f", times[times.count / 2])) s for \(format(Double(batch)))")
             // The JSON form, at its limit of 100,000 items.
             var items: [JSONValue] = []

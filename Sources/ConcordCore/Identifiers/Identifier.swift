@@ -108,6 +108,10 @@ public struct Identifier: Hashable, Sendable, Codable {
 extension String {
     /// The string without leading and trailing white space (including no-break and zero-width spaces).
     func trimmingWhitespace() -> String {
+        // Most values arrive trimmed: printable ASCII at both ends needs no Unicode look-ups.
+        if let first = utf8.first, let last = utf8.last, (0x21...0x7E).contains(first), (0x21...0x7E).contains(last) {
+            return self
+        }
         let scalars = self.unicodeScalars
         func isSpace(_ s: Unicode.Scalar) -> Bool {
             s.properties.isWhitespace || s == "\u{200B}" || s == "\u{FEFF}" || s == "\u{200E}" || s == "\u{200F}"

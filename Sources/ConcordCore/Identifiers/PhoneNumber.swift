@@ -394,7 +394,8 @@ struct WrittenPhoneNumber: Equatable {
 // MARK: - Numbering plans
 
 /// One region's numbering plan, read from a line of `PhoneMetadata.regions`.
-struct PhoneNumberingPlan: Sendable {
+/// A class: plans are looked up for every number read, and a reference costs less to pass than a copy.
+final class PhoneNumberingPlan: Sendable {
     /// ISO 3166-1 alpha-2 code, or "001" for a non-geographic calling code such as +800.
     let region: String
     /// English name of the region or service.

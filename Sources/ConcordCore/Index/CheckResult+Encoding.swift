@@ -5,23 +5,32 @@ extension CheckResult {
     public func appendCanonicalJSON(to out: inout [UInt8], line: Int? = nil) {
         // Keys in RFC 8785 order (UTF-16 code units): canonical, first_seen, flagged, highest_confidence,
         // indicators, jurisdictions, kind, last_seen, line, matched, reports, retracted, typologies.
-        var first = true
-        func key(_ name: String) {
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
+        func key(_ name: StaticString) {
+            out.append(UInt8(ascii: ","))
             out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: Array(name.utf8))
-            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+            name.withUTF8Buffer { out.append(contentsOf: $0) }
+            out.append(UInt8(ascii: "\""))
+            out.append(UInt8(ascii: ":"))
         }
         func string(_ s: String) { JSONValue.writeCanonicalString(s, into: &out) }
-        func integer(_ i: Int) { out.append(contentsOf: Array(String(i).utf8)) }
+        func integer(_ i: Int) {
+            guard i >= 0 && i < 10 else { return out.append(contentsOf: Array(String(i).utf8)) }
+            out.append(UInt8(ascii: "0") + UInt8(i))
+        }
         func null() { out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]) }
-        func bool(_ b: Bool) { out.append(contentsOf: Array((b ? "true" : "false").utf8)) }
-        out.append(UInt8(ascii: "{"))
-        key("canonical")
+        func bool(_ b: Bool) {
+            if b { out.append(contentsOf: [0x74, 0x72, 0x75, 0x65]) } else { out.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65]) }
+        }
+        func time(_ t: Timestamp?) {
+            guard let t else { return null() }
+            out.append(UInt8(ascii: "\""))
+            t.appendRFC3339(to: &out)
+            out.append(UInt8(ascii: "\""))
+        }
+        ("{\"canonical\":" as StaticString).withUTF8Buffer { out.append(contentsOf: $0) }
         string(identifier.canonical)
         key("first_seen")
-        if let firstSeen { string(firstSeen.rfc3339) } else { null() }
+        time(firstSeen)
         key("flagged")
         bool(flagged)
         key("highest_confidence")
@@ -38,14 +47,14 @@ extension CheckResult {
         key("kind")
         string(identifier.kind.rawValue)
         key("last_seen")
-        if let lastSeen { string(lastSeen.rfc3339) } else { null() }
+        time(lastSeen)
         if let line {
             key("line")
             integer(line)
         }
         if let matched {
             key("matched")
-            out.append(contentsOf: Array("{\"canonical\":".utf8))
+            ("{\"canonical\":" as StaticString).withUTF8Buffer { out.append(contentsOf: $0) }
             string(matched.canonical)
             out.append(contentsOf: Array(",\"kind\":".utf8))
             string(matched.kind.rawValue)

@@ -3,8 +3,13 @@ extension JSONValue {
     /// line) without going through Foundation, which is most of the cost of a large streamed check.
     /// - Returns: nil for anything else (numbers, nesting, invalid text): callers then use `parse(_:)`, which
     ///   also gives the error message.
-    public static func parseFlatStringObject(_ bytes: some Collection<UInt8>) -> JSONValue? {
-        var members: [String: JSONValue] = [:]
+    public static func parseFlatStringObject(_ bytes: [UInt8]) -> JSONValue? {
+        parseFlatStrings(bytes).map { .object($0.mapValues(JSONValue.string)) }
+    }
+
+    /// The members of a flat JSON object of strings, or nil for anything else (see `parseFlatStringObject`).
+    public static func parseFlatStrings(_ bytes: [UInt8]) -> [String: String]? {
+        var members: [String: String] = [:]
         var i = bytes.startIndex
         let end = bytes.endIndex
         func skipSpace() {
@@ -91,7 +96,7 @@ extension JSONValue {
                 skipSpace()
                 guard let value = string() else { return nil }
                 // A repeated key is left to the general parser, so both paths agree on which value wins.
-                guard members.updateValue(.string(value), forKey: key) == nil else { return nil }
+                guard members.updateValue(value, forKey: key) == nil else { return nil }
                 skipSpace()
                 guard i < end else { return nil }
                 if bytes[i] == UInt8(ascii: ",") {
@@ -104,6 +109,6 @@ extension JSONValue {
             }
         }
         skipSpace()
-        return i == end ? .object(members) : nil
+        return i == end ? members : nil
     }
 }

@@ -173,6 +173,28 @@ public enum RecordInput {
         return identifier
     }
 
+    /// The fast path of `identifier(_:at:defaultRegion:)` for an item given as plain strings, as a streamed check
+    /// sends millions of: the same rules without collecting problems.
+    /// - Returns: nil whenever anything is wrong; the general path then names the problem.
+    public static func identifier(fields: [String: String], defaultRegion: String) -> Identifier? {
+        for name in fields.keys where !identifierFields.contains(name) { return nil }
+        guard let kindText = fields["kind"], kindText.utf8.count <= 32,
+            let kind = IdentifierKind(rawValue: kindText) ?? IdentifierKind(rawValue: kindText.lowercased()),
+            let value = fields["value"], value.utf8.count <= 2048
+        else { return nil }
+        var region = defaultRegion
+        if let text = fields["region"] {
+            guard text.utf8.count <= 8, let code = Jurisdiction.normalize(text) else { return nil }
+            region = code
+        }
+        for (name, limit) in [("chain", 32), ("platform", 32), ("bank", 64)] {
+            if let text = fields[name], text.utf8.count > limit { return nil }
+        }
+        return try? Identifier.normalize(
+            kind: kind, value: value,
+            hints: NormalizationHints(region: region, chain: fields["chain"], platform: fields["platform"], bank: fields["bank"]))
+    }
+
     /// A retraction of the record `id` because a newer record of the same origin replaces it; it carries the
     /// new record's label so that it reaches whoever the new record reaches.
     public static func supersession(of id: String, by newer: Record) -> RecordDraft {

@@ -20,6 +20,14 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
 
     /// The RFC 3339 form in UTC with milliseconds.
     public var rfc3339: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        appendRFC3339(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the RFC 3339 form (`2026-11-26T01:02:03.456Z`) to `out` as UTF-8.
+    public func appendRFC3339(to out: inout [UInt8]) {
         let secs = seconds
         let millis = Int(milliseconds - secs * 1000)
         var days = secs / 86400
@@ -29,9 +37,31 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
             days -= 1
         }
         let (y, m, d) = Self.civil(fromDays: days)
-        let hh = Int(rem / 3600), mm = Int(rem % 3600 / 60), ss = Int(rem % 60)
-        return Self.pad(y, 4) + "-" + Self.pad(m, 2) + "-" + Self.pad(d, 2) + "T" + Self.pad(hh, 2) + ":"
-            + Self.pad(mm, 2) + ":" + Self.pad(ss, 2) + "." + Self.pad(millis, 3) + "Z"
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            guard value >= 0, value < divisor * 10 else { return out.append(contentsOf: Array(String(value).utf8)) }
+            var rest = value
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        digits(y, 4)
+        out.append(UInt8(ascii: "-"))
+        digits(m, 2)
+        out.append(UInt8(ascii: "-"))
+        digits(d, 2)
+        out.append(UInt8(ascii: "T"))
+        digits(Int(rem / 3600), 2)
+        out.append(UInt8(ascii: ":"))
+        digits(Int(rem % 3600 / 60), 2)
+        out.append(UInt8(ascii: ":"))
+        digits(Int(rem % 60), 2)
+        out.append(UInt8(ascii: "."))
+        digits(millis, 3)
+        out.append(UInt8(ascii: "Z"))
     }
 
     /// The calendar date `YYYY-MM-DD` in UTC.
@@ -98,11 +128,6 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
         }
         let days = Self.days(fromCivil: y, mo, d)
         self.milliseconds = days * 86_400_000 + ms
-    }
-
-    private static func pad(_ v: Int, _ width: Int) -> String {
-        let s = String(v)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 
     private static func daysIn(month: Int, year: Int) -> Int {
