@@ -42,9 +42,14 @@ public final class CheckIndex: Sendable {
     }
 
     struct State {
-        var tables: [[String: Entry]] = Array(repeating: [:], count: IdentifierKind.allCases.count)
+        var tables: [KeyTable<Entry>]
         var sets = JurisdictionSets()
         var count = 0
+
+        init() {
+            let seed = Int.random(in: .min ... .max)
+            tables = IdentifierKind.allCases.map { _ in KeyTable(seed: seed) }
+        }
     }
 
     private let state = Mutex(State())
@@ -54,6 +59,9 @@ public final class CheckIndex: Sendable {
 
     /// The number of distinct identifiers indexed.
     public var count: Int { state.withLock { $0.count } }
+
+    /// Bytes the index's tables hold (keys, slots and summaries), for capacity planning.
+    public var footprint: Int { state.withLock { s in s.tables.reduce(0) { $0 + $1.footprint } } }
 
     /// Adds what one record says of one identifier. `retracted` marks a record that was withdrawn.
     public func add(_ item: IndexedIdentifier, retracted: Bool = false) {
@@ -70,7 +78,8 @@ public final class CheckIndex: Sendable {
     /// Replaces the entry of `identifier` with one built from `items` (every row naming it), as after a retraction.
     public func rebuild(_ identifier: Identifier, from items: [(IndexedIdentifier, retracted: Bool)]) {
         state.withLock { s in
-            if s.tables[identifier.kind.ordinal].removeValue(forKey: identifier.canonical) != nil { s.count -= 1 }
+            let ordinal = identifier.kind.ordinal
+            if s.tables[ordinal].value(identifier.canonical) != nil { s.tables[ordinal].reset(identifier.canonical, to: Entry()) }
             for (item, retracted) in items where item.identifier == identifier {
                 Self.add(item, retracted: retracted, into: &s)
             }
@@ -80,13 +89,7 @@ public final class CheckIndex: Sendable {
     private static func add(_ item: IndexedIdentifier, retracted: Bool, into s: inout State) {
         let key = item.identifier.canonical
         let ordinal = item.identifier.kind.ordinal
-        var entry: Entry
-        if let existing = s.tables[ordinal][key] {
-            entry = existing
-        } else {
-            entry = Entry()
-            s.count += 1
-        }
+        var entry = s.tables[ordinal].value(key) ?? Entry()
         if retracted {
             entry.withdrawn &+= 1
         } else {
@@ -97,7 +100,8 @@ public final class CheckIndex: Sendable {
             entry.lastSeen = max(entry.lastSeen, UInt32(clamping: item.lastSeen.seconds))
             if let j = item.jurisdiction { entry.jurisdictionSet = s.sets.adding(j, to: entry.jurisdictionSet) }
         }
-        s.tables[ordinal][key] = entry
+        let updated = entry
+        if s.tables[ordinal].update(key, empty: updated, { $0 = updated }) { s.count += 1 }
     }
 
     /// The answer for one canonical identifier. URLs fall back to their host and registrable domain; domains
@@ -106,31 +110,66 @@ public final class CheckIndex: Sendable {
         state.withLock { s in Self.check(identifier, in: s) }
     }
 
-    /// Answers for many identifiers under one lock, in order.
+    /// Answers for many identifiers under one lock, in order, overlapping the memory reads of neighbours.
     public func check(_ identifiers: [Identifier]) -> [CheckResult] {
-        state.withLock { s in identifiers.map { Self.check($0, in: s) } }
+        var positions = [[Int]](repeating: [], count: IdentifierKind.allCases.count)
+        for (n, identifier) in identifiers.enumerated() { positions[identifier.kind.ordinal].append(n) }
+        return state.withLock { s in
+            var results = [CheckResult?](repeating: nil, count: identifiers.count)
+            for (ordinal, places) in positions.enumerated() where !places.isEmpty {
+                let entries = s.tables[ordinal].values(places.map { identifiers[$0].canonical })
+                for (place, entry) in zip(places, entries) {
+                    let identifier = identifiers[place]
+                    if let entry, entry.reports + entry.indicators > 0 {
+                        results[place] = Self.result(identifier, matched: nil, entry, s)
+                    } else if identifier.kind == .url || identifier.kind == .domain {
+                        results[place] = Self.check(identifier, in: s)
+                    } else {
+                        results[place] = Self.result(identifier, matched: nil, entry ?? Entry(), s)
+                    }
+                }
+            }
+            return results.compactMap { $0 }  // every position was answered above
+        }
+    }
+
+    /// Whether each of many exact keys is flagged: the batched bare look-up, with no fall-back and no result
+    /// building, overlapping the memory reads of neighbouring keys.
+    public func areFlagged(_ identifiers: [Identifier]) -> [Bool] {
+        var flags = [Bool](repeating: false, count: identifiers.count)
+        var positions = [[Int]](repeating: [], count: IdentifierKind.allCases.count)
+        for (n, identifier) in identifiers.enumerated() { positions[identifier.kind.ordinal].append(n) }
+        state.withLock { s in
+            for (ordinal, places) in positions.enumerated() where !places.isEmpty {
+                let entries = s.tables[ordinal].values(places.map { identifiers[$0].canonical })
+                for (place, entry) in zip(places, entries) {
+                    if let entry, entry.reports + entry.indicators > 0 { flags[place] = true }
+                }
+            }
+        }
+        return flags
     }
 
     /// Whether the exact key is flagged: the bare look-up, with no fall-back and no result building.
     public func isFlagged(_ identifier: Identifier) -> Bool {
         state.withLock { s in
-            guard let e = s.tables[identifier.kind.ordinal][identifier.canonical] else { return false }
+            guard let e = s.tables[identifier.kind.ordinal].value(identifier.canonical) else { return false }
             return e.reports + e.indicators > 0
         }
     }
 
     private static func check(_ identifier: Identifier, in s: State) -> CheckResult {
-        if let entry = s.tables[identifier.kind.ordinal][identifier.canonical], entry.reports + entry.indicators > 0 {
+        if let entry = s.tables[identifier.kind.ordinal].value(identifier.canonical), entry.reports + entry.indicators > 0 {
             return result(identifier, matched: nil, entry, s)
         }
         for fallback in fallbacks(of: identifier) {
-            if let entry = s.tables[IdentifierKind.domain.ordinal][fallback.canonical],
+            if let entry = s.tables[IdentifierKind.domain.ordinal].value(fallback.canonical),
                 entry.reports + entry.indicators > 0
             {
                 return result(identifier, matched: fallback, entry, s)
             }
         }
-        let entry = s.tables[identifier.kind.ordinal][identifier.canonical] ?? Entry()
+        let entry = s.tables[identifier.kind.ordinal].value(identifier.canonical) ?? Entry()
         return result(identifier, matched: nil, entry, s)
     }
 
