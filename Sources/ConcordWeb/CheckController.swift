@@ -19,17 +19,22 @@ struct CheckController {
 
     @Sendable func checkOne(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         _ = try context.require(.checker)
-        var item: [String: JSONValue] = [:]
-        for (k, value) in request.formQuery where item[k] == nil {
+        var fields: [String: String] = [:]
+        for (k, value) in request.formQuery where fields[k] == nil {
             guard RecordInput.identifierFields.contains(k) else {
                 throw Problem.invalid(pointer: "/\(k)", "is not a check parameter; use kind, value, region, chain, platform, bank")
             }
-            item[k] = .string(value)
+            fields[k] = value
         }
-        let identifier = try RecordInput.identifier(.object(item), defaultRegion: node.profile.jurisdiction)
+        let identifier =
+            try RecordInput.identifier(fields: fields, defaultRegion: node.profile.jurisdiction)
+            ?? RecordInput.identifier(.object(fields.mapValues(JSONValue.string)), defaultRegion: node.profile.jurisdiction)
         let result = node.index.check(identifier)
         count([result])
-        return Response.json(result.json)
+        var body: [UInt8] = []
+        body.reserveCapacity(320)
+        result.appendCanonicalJSON(to: &body)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 
     @Sendable func checkMany(_ request: Request, context: ConcordRequestContext) async throws -> Response {

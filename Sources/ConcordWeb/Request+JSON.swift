@@ -33,15 +33,42 @@ extension Request {
     /// value of a repeated name wins.
     var formQuery: [(name: String, value: String)] {
         guard let query = uri.query, !query.isEmpty else { return [] }
-        return query.split(separator: "&").compactMap { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ s: Substring) -> String {
-                let spaced = s.replacingOccurrences(of: "+", with: " ")
-                return spaced.removingPercentEncoding ?? spaced
-            }
+        return query.utf8.split(separator: UInt8(ascii: "&")).compactMap { pair in
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
             guard let name = parts.first, !name.isEmpty else { return nil }
-            return (decode(name), parts.count > 1 ? decode(parts[1]) : "")
+            return (Self.formDecode(name), parts.count > 1 ? Self.formDecode(parts[1]) : "")
         }
+    }
+
+    /// Decodes one form-encoded component: `+` is a space, `%XX` a byte; a malformed escape is kept as typed,
+    /// and bytes that are not UTF-8 are replaced.
+    static func formDecode(_ bytes: Substring.UTF8View.SubSequence) -> String {
+        func hex(_ b: UInt8) -> UInt8? {
+            switch b {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): b - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): b - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): b - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            let b = bytes[i]
+            if b == UInt8(ascii: "+") {
+                out.append(UInt8(ascii: " "))
+            } else if b == UInt8(ascii: "%"), let j = bytes.index(i, offsetBy: 2, limitedBy: bytes.endIndex), j < bytes.endIndex,
+                let high = hex(bytes[bytes.index(after: i)]), let low = hex(bytes[j])
+            {
+                out.append(high << 4 | low)
+                i = j
+            } else {
+                out.append(b)
+            }
+            i = bytes.index(after: i)
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// True when the body is declared as newline-delimited JSON.

@@ -19,10 +19,8 @@ struct TokenAuthMiddleware: RouterMiddleware {
         var context = context
         // An absent, malformed, unknown or revoked token leaves the context without one: routes that need a
         // token answer 401, and health probes answer as usual.
-        if let header = request.headers[.authorization] {
-            let parts = header.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else { return try await next(request, context) }
-            let hash = TokenSecret.hash(of: String(parts[1]).trimmingCharacters(in: .whitespaces))
+        if let header = request.headers[.authorization], let presented = Self.bearerToken(header) {
+            let hash = TokenSecret.hash(of: presented)
             let token: APIToken?
             if let cached = cache.lookup(hash) {
                 token = cached
@@ -33,6 +31,20 @@ struct TokenAuthMiddleware: RouterMiddleware {
             context.token = token
         }
         return try await next(request, context)
+    }
+
+    /// The token of an `Authorization: Bearer <token>` header (scheme in any case), or nil.
+    static func bearerToken(_ header: String) -> String? {
+        let bytes = Array(header.utf8)
+        let scheme = Array("bearer ".utf8)
+        guard bytes.count > scheme.count,
+            zip(bytes, scheme).allSatisfy({ ($0 | 0x20) == $1 || ($0 == 0x20 && $1 == 0x20) })
+        else { return nil }
+        var start = scheme.count
+        var end = bytes.count
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        return start < end ? String(decoding: bytes[start..<end], as: UTF8.self) : nil
     }
 }
 
