@@ -1,5 +1,5 @@
-import Foundation
 public import ConcordCore
+import Foundation
 
 /// Reads indicators from CSV (RFC 4180: quoted fields, doubled quotes, CRLF or LF) with a header row.
 ///
@@ -16,7 +16,11 @@ public enum CSVIndicators {
     /// - Throws: `ImportError.badHeader` when the header lacks `kind` or `value` or names an unknown column.
     public static func parse(_ text: String) throws -> [(line: Int, input: JSONValue)] {
         let rows = records(text)
-        guard let header = rows.first?.fields.map({ $0.trimmingCharacters(in: CharacterSet(charactersIn: " \u{FEFF}")).lowercased() }) else { return [] }
+        guard
+            let header = rows.first?.fields.map({
+                $0.trimmingCharacters(in: CharacterSet(charactersIn: " \u{FEFF}")).lowercased()
+            })
+        else { return [] }
         for name in header where !known.contains(name) {
             throw ImportError.badHeader("names an unknown column \"\(name)\"; known: \(known.sorted().joined(separator: ", "))")
         }

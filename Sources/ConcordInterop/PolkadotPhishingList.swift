@@ -69,7 +69,8 @@ public struct PolkadotPhishingList: Sendable {
                                     "kind": .string("wallet"), "value": .string(text), "chain": .string(chain),
                                     "typology": .string(typology.rawValue), "confidence": .integer(Int64(confidence)),
                                     "description": .string(String(campaign.prefix(200))),
-                                ]))
+                                ])
+                            )
                         }
                     }
                 } else {

@@ -45,7 +45,9 @@ public struct DataDirectory: Sendable {
     /// - Throws: `DataDirectoryError` when the directory was not initialised or its files are damaged.
     public func load() throws -> (key: NodeKey, profile: NodeProfile) {
         guard isInitialised else { throw DataDirectoryError.notInitialised(url.path) }
-        let keyText = String(decoding: try Data(contentsOf: keyURL), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let keyText = String(decoding: try Data(contentsOf: keyURL), as: UTF8.self).trimmingCharacters(
+            in: .whitespacesAndNewlines
+        )
         guard let seed = ByteText.fromBase64url(keyText), let key = try? NodeKey(seed: seed) else {
             throw DataDirectoryError.damaged(keyURL.path)
         }
@@ -68,7 +70,8 @@ public enum DataDirectoryError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .notInitialised(let p): "no node in \(p): run `concord init --data-dir \(p) --organisation NAME --jurisdiction CC` first"
+        case .notInitialised(let p):
+            "no node in \(p): run `concord init --data-dir \(p) --organisation NAME --jurisdiction CC` first"
         case .alreadyInitialised(let p): "\(p) already holds a node key; refusing to overwrite it"
         case .damaged(let p): "\(p) cannot be read; restore it from a backup"
         case .unwritable(let p): "cannot write \(p)"

@@ -25,8 +25,13 @@ public final class SQLStore: RecordStore, TokenStore {
     private let closeConnections: @Sendable () async -> Void
 
     private init(
-        flavor: Flavor, writer: any SQLDatabase, reader: any SQLDatabase, rawWriter: any RawSQLConnection,
-        rawReader: any RawSQLConnection, logger: Logger, close: @escaping @Sendable () async -> Void
+        flavor: Flavor,
+        writer: any SQLDatabase,
+        reader: any SQLDatabase,
+        rawWriter: any RawSQLConnection,
+        rawReader: any RawSQLConnection,
+        logger: Logger,
+        close: @escaping @Sendable () async -> Void
     ) {
         self.flavor = flavor
         self.writer = writer
@@ -58,12 +63,17 @@ public final class SQLStore: RecordStore, TokenStore {
                 throw error
             }
             store = SQLStore(
-                flavor: .sqlite, writer: w.sql(), reader: r.sql(), rawWriter: SQLiteRawConnection(connection: w),
-                rawReader: SQLiteRawConnection(connection: r), logger: logger,
+                flavor: .sqlite,
+                writer: w.sql(),
+                reader: r.sql(),
+                rawWriter: SQLiteRawConnection(connection: w),
+                rawReader: SQLiteRawConnection(connection: r),
+                logger: logger,
                 close: {
                     try? await r.close()
                     try? await w.close()
-                })
+                }
+            )
         case .postgres(let url, let schema):
             let configuration = try SQLPostgresConfiguration(url: url).coreConfiguration
             let w = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
@@ -87,13 +97,17 @@ public final class SQLStore: RecordStore, TokenStore {
                 }
             }
             store = SQLStore(
-                flavor: .postgres, writer: w.sql(), reader: r.sql(),
+                flavor: .postgres,
+                writer: w.sql(),
+                reader: r.sql(),
                 rawWriter: PostgresRawConnection(connection: w, logger: logger),
-                rawReader: PostgresRawConnection(connection: r, logger: logger), logger: logger,
+                rawReader: PostgresRawConnection(connection: r, logger: logger),
+                logger: logger,
                 close: {
                     try? await r.close()
                     try? await w.close()
-                })
+                }
+            )
         }
         do {
             try await store.migrate()
@@ -142,15 +156,18 @@ public final class SQLStore: RecordStore, TokenStore {
                 binds.reserveCapacity(chunk.count * 9)
                 for record in chunk where seenInChunk.insert(record.id).inserted {
                     binds += [
-                        .text(record.id), .text(record.kind.rawValue), .text(record.origin), .integer(record.created.milliseconds),
+                        .text(record.id), .text(record.kind.rawValue), .text(record.origin),
+                        .integer(record.created.milliseconds),
                         .integer(now), .text(record.label.tlp.rawValue), .integer(record.exercise ? 1 : 0),
                         .text(String(decoding: record.canonical, as: UTF8.self)), .text(ByteText.base64url(record.signature)),
                     ]
                 }
                 let rows = try await rawWriter.rows(
                     "INSERT INTO records (id, kind, origin, created_ms, received_ms, tlp, exercise, content, signature) VALUES "
-                        + Self.placeholders(rows: seenInChunk.count, columns: 9) + " ON CONFLICT (id) DO NOTHING RETURNING seq, id",
-                    binds)
+                        + Self.placeholders(rows: seenInChunk.count, columns: 9)
+                        + " ON CONFLICT (id) DO NOTHING RETURNING seq, id",
+                    binds
+                )
                 var inserted: [String: Int64] = [:]
                 for row in rows {
                     guard row.count == 2, let seq = row[0].integer, let id = row[1].text else {
@@ -178,7 +195,8 @@ public final class SQLStore: RecordStore, TokenStore {
                     if let target = record.retractedRecordID {
                         _ = try await rawWriter.rows(
                             "UPDATE records SET retracted_by = ? WHERE id = ? AND origin = ? AND retracted_by IS NULL",
-                            [.text(record.id), .text(target), .text(record.origin)])
+                            [.text(record.id), .text(target), .text(record.origin)]
+                        )
                     }
                 }
                 if identifierRows > 0 { try await insertIdentifierRows(identifierBinds, count: identifierRows) }
@@ -190,7 +208,9 @@ public final class SQLStore: RecordStore, TokenStore {
     private func insertIdentifierRows(_ binds: [SQLValue], count: Int) async throws {
         _ = try await rawWriter.rows(
             "INSERT INTO record_identifiers (record_seq, kind, value, role, typology, jurisdiction, confidence, first_seen_ms, last_seen_ms, is_report, derived) VALUES "
-                + Self.placeholders(rows: count, columns: 11), binds)
+                + Self.placeholders(rows: count, columns: 11),
+            binds
+        )
     }
 
     /// `(?, ?, ...), (?, ?, ...)` for a multi-row insert.
@@ -233,7 +253,10 @@ public final class SQLStore: RecordStore, TokenStore {
         // Records were verified or signed before they were stored; reading them back re-checks them so that
         // a tampered database never serves a forged record.
         let record = try Record.verified(
-            id: id, canonical: Data(content.utf8), signature: ByteText.fromBase64url(signatureText) ?? Data())
+            id: id,
+            canonical: Data(content.utf8),
+            signature: ByteText.fromBase64url(signatureText) ?? Data()
+        )
         return StoredRecord(
             sequence: try row.decode(column: "seq", as: Int64.self),
             record: record,
@@ -249,7 +272,8 @@ public final class SQLStore: RecordStore, TokenStore {
         """
 
     public func forEachIndexedIdentifierPage(
-        through last: Int64, _ body: ([(IndexedIdentifier, retracted: Bool)]) -> Void
+        through last: Int64,
+        _ body: ([(IndexedIdentifier, retracted: Bool)]) -> Void
     ) async throws -> Int {
         // Read in pages by record sequence so that neither engine holds one huge result in memory.
         var after: Int64 = 0
@@ -257,7 +281,9 @@ public final class SQLStore: RecordStore, TokenStore {
         while after < last {
             let upTo = min(after + 50_000, last)
             let rows = try await rawReader.rows(
-                Self.identifierSelect + " AND ri.record_seq > ? AND ri.record_seq <= ?", [.integer(after), .integer(upTo)])
+                Self.identifierSelect + " AND ri.record_seq > ? AND ri.record_seq <= ?",
+                [.integer(after), .integer(upTo)]
+            )
             let page = rows.compactMap(Self.indexedIdentifier)
             total += page.count
             body(page)
@@ -268,7 +294,8 @@ public final class SQLStore: RecordStore, TokenStore {
 
     public func indexedIdentifiers(naming identifier: Identifier) async throws -> [(IndexedIdentifier, retracted: Bool)] {
         try await rawReader.rows(
-            Self.identifierSelect + " AND ri.kind = ? AND ri.value = ?", [.text(identifier.kind.rawValue), .text(identifier.canonical)]
+            Self.identifierSelect + " AND ri.kind = ? AND ri.value = ?",
+            [.text(identifier.kind.rawValue), .text(identifier.canonical)]
         ).compactMap(Self.indexedIdentifier)
     }
 
@@ -292,7 +319,9 @@ public final class SQLStore: RecordStore, TokenStore {
                             typology: try row.decode(column: "typology", as: String?.self).flatMap(Typology.init(rawValue:)),
                             confidence: try row.decode(column: "confidence", as: Int?.self),
                             lastSeen: Timestamp(milliseconds: try row.decode(column: "last_seen_ms", as: Int64.self)),
-                            recordID: try row.decode(column: "id", as: String.self)))
+                            recordID: try row.decode(column: "id", as: String.self)
+                        )
+                    )
                 }
             }
         }

@@ -86,7 +86,8 @@ public protocol RecordStore: Sendable {
     /// `through`, for building the check index.
     /// - Returns: the number of identifier rows read.
     func forEachIndexedIdentifierPage(
-        through: Int64, _ body: ([(IndexedIdentifier, retracted: Bool)]) -> Void
+        through: Int64,
+        _ body: ([(IndexedIdentifier, retracted: Bool)]) -> Void
     ) async throws -> Int
     /// The live (not retracted) indicators written by `origin` that name any of `identifiers`. Lets a re-import
     /// answer `duplicate`, or supersede what changed, instead of counting twice.

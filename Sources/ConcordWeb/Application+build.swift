@@ -26,8 +26,13 @@ public struct NodeConfiguration: Sendable {
 
     /// Creates a configuration; host defaults to loopback.
     public init(
-        host: String = "127.0.0.1", port: Int = 8080, key: NodeKey, profile: NodeProfile, database: DatabaseLocation,
-        limits: APILimits = APILimits(), metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        key: NodeKey,
+        profile: NodeProfile,
+        database: DatabaseLocation,
+        limits: APILimits = APILimits(),
+        metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
     ) {
         self.host = host
         self.port = port
@@ -66,12 +71,19 @@ public func buildApplication(
         metadata: [
             "index.rows": "\(rows)", "index.identifiers": "\(ledger.index.count)",
             "index.load_ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
-        ])
+        ]
+    )
     let metrics = NodeMetrics(registry: configuration.metricsRegistry)
     metrics.indexedIdentifiers.set(Int64(ledger.index.count))
     let node = RunningNode(
-        key: configuration.key, profile: configuration.profile, store: store, ledger: ledger, metrics: metrics,
-        limits: configuration.limits, logger: logger)
+        key: configuration.key,
+        profile: configuration.profile,
+        store: store,
+        ledger: ledger,
+        metrics: metrics,
+        limits: configuration.limits,
+        logger: logger
+    )
     let router = buildRouter(node: node)
     return Application(
         router: router,

@@ -22,7 +22,10 @@ struct CheckController {
         var fields: [String: String] = [:]
         for (k, value) in request.formQuery where fields[k] == nil {
             guard RecordInput.identifierFields.contains(k) else {
-                throw Problem.invalid(pointer: "/\(k)", "is not a check parameter; use kind, value, region, chain, platform, bank")
+                throw Problem.invalid(
+                    pointer: "/\(k)",
+                    "is not a check parameter; use kind, value, region, chain, platform, bank"
+                )
             }
             fields[k] = value
         }
@@ -34,7 +37,11 @@ struct CheckController {
         var body: [UInt8] = []
         body.reserveCapacity(320)
         result.appendCanonicalJSON(to: &body)
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
+        )
     }
 
     @Sendable func checkMany(_ request: Request, context: ConcordRequestContext) async throws -> Response {
@@ -62,7 +69,11 @@ struct CheckController {
         out.append(contentsOf: await Self.answer(inputs, node: node, separator: UInt8(ascii: ",")))
         if out.last == UInt8(ascii: ",") { out.removeLast() }
         out.append(UInt8(ascii: "]"))
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: out)))
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: out))
+        )
     }
 
     /// Streams an NDJSON check: results are written as lines arrive, so any number of items fits.
@@ -104,8 +115,10 @@ struct CheckController {
                     var tail = ByteBuffer()
                     tail.writeBytes(
                         JSONValue.object([
-                            "problem": Problem.tooLarge("a streamed check holds at most \(limit) lines; the rest was not read").inlineJSON
-                        ]).canonicalData)
+                            "problem": Problem.tooLarge("a streamed check holds at most \(limit) lines; the rest was not read")
+                                .inlineJSON
+                        ]).canonicalData
+                    )
                     tail.writeInteger(UInt8(ascii: "\n"))
                     try await writer.write(tail)
                 }
@@ -181,7 +194,8 @@ struct CheckController {
         guard let kind = IdentifierKind(rawValue: kindText.lowercased()) else {
             throw Problem.invalid(
                 pointer: "/kind",
-                "\"\(kindText)\" is not an identifier kind; use one of \(IdentifierKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                "\"\(kindText)\" is not an identifier kind; use one of \(IdentifierKind.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         guard let values = json["values"]?.arrayValue else {
             throw Problem.invalid(pointer: "/values", "expected an array of strings")
@@ -205,7 +219,11 @@ struct CheckController {
             hintValues[name] = text
         }
         let hints = NormalizationHints(
-            region: region, chain: hintValues["chain"], platform: hintValues["platform"], bank: hintValues["bank"])
+            region: region,
+            chain: hintValues["chain"],
+            platform: hintValues["platform"],
+            bank: hintValues["bank"]
+        )
         var results: [JSONValue] = []
         for (n, value) in values.enumerated() {
             guard let text = value.stringValue else {
@@ -217,7 +235,9 @@ struct CheckController {
                 if let display = identifier.display { members["display"] = .string(display) }
                 results.append(.object(members))
             } catch {
-                results.append(.object(["value": .string(text), "error": .string(error.reason), "pointer": .string("/values/\(n)")]))
+                results.append(
+                    .object(["value": .string(text), "error": .string(error.reason), "pointer": .string("/values/\(n)")])
+                )
             }
         }
         return Response.json(.object(["kind": .string(kind.rawValue), "results": .array(results)]))
@@ -248,7 +268,9 @@ enum CheckInput: Sendable {
                     .object([
                         "line": .integer(Int64(number)),
                         "problem": Problem.tooLarge("the line is longer than \(maxLineBytes) bytes").inlineJSON,
-                    ])))
+                    ])
+                )
+            )
         case .line(.text(let bytes), let number):
             if bytes.allSatisfy({ $0 == 32 || $0 == 9 }) { return .failure(.blank) }
             pointer = ""
@@ -266,7 +288,9 @@ enum CheckInput: Sendable {
                             .object([
                                 "line": .integer(Int64(number)),
                                 "problem": Problem.malformed("not valid JSON: \(error.detail)").inlineJSON,
-                            ])))
+                            ])
+                        )
+                    )
                 }
             }
         }

@@ -21,12 +21,19 @@ struct HealthController {
                     .object([
                         "status": .string("ready"), "log_sequence": .integer(last),
                         "indexed_identifiers": .integer(Int64(node.index.count)),
-                    ]))
+                    ])
+                )
             } catch {
                 node.logger.warning("readiness check failed: store unreachable")
                 return Response.problem(
-                    Problem(slug: "unavailable", title: "Not ready", status: .serviceUnavailable, detail: "the store does not answer"),
-                    instance: request.uri.path)
+                    Problem(
+                        slug: "unavailable",
+                        title: "Not ready",
+                        status: .serviceUnavailable,
+                        detail: "the store does not answer"
+                    ),
+                    instance: request.uri.path
+                )
             }
         }
         router.get("metrics") { _, context in
@@ -34,8 +41,10 @@ struct HealthController {
             var buffer = [UInt8]()
             node.metrics.registry.emit(into: &buffer)
             return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer)))
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer))
+            )
         }
         router.get("api/v1/openapi.json") { _, context in
             _ = try context.require(.checker)
@@ -43,7 +52,10 @@ struct HealthController {
                 let data = try? Data(contentsOf: url)
             else { throw Problem.notFound("the OpenAPI document is not bundled with this build") }
             return Response(
-                status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+                status: .ok,
+                headers: [.contentType: "application/json"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
+            )
         }
     }
 }
@@ -68,7 +80,8 @@ struct NodeController {
                     "contact": .string(p.contact),
                     "log_sequence": .integer(try await node.store.lastSequence()),
                     "indexed_identifiers": .integer(Int64(node.index.count)),
-                ]))
+                ])
+            )
         }
     }
 }

@@ -73,7 +73,8 @@ struct IndicatorController {
                     metadata: [
                         "import.lines": "\(summary.lines)", "import.created": "\(summary.created)",
                         "import.rejected": "\(summary.rejected)",
-                    ])
+                    ]
+                )
             }
         )
     }

@@ -40,7 +40,9 @@ struct LedgerService: Service {
             }
         } catch {
             logger.warning(
-                "could not read new records from the store; will retry", metadata: ["error.type": "\(type(of: error))"])
+                "could not read new records from the store; will retry",
+                metadata: ["error.type": "\(type(of: error))"]
+            )
         }
     }
 }

@@ -13,7 +13,8 @@ struct NodeMetrics: Sendable {
         self.registry = registry
         func counter(_ name: String, _ help: String) -> Counter {
             registry.makeCounter(
-                descriptor: MetricNameDescriptor(namespace: "concord", metricName: name, unitName: "total", helpText: help))
+                descriptor: MetricNameDescriptor(namespace: "concord", metricName: name, unitName: "total", helpText: help)
+            )
         }
         recordsWritten = counter("records_written", "Records signed and stored by this node.")
         indicatorLinesRejected = counter("indicator_lines_rejected", "Bulk import lines rejected with a problem.")
@@ -21,7 +22,11 @@ struct NodeMetrics: Sendable {
         checksFlagged = counter("checks_flagged", "Checked identifiers found flagged.")
         indexedIdentifiers = registry.makeGauge(
             descriptor: MetricNameDescriptor(
-                namespace: "concord", metricName: "index", unitName: "identifiers",
-                helpText: "Distinct identifiers in the in-memory check index."))
+                namespace: "concord",
+                metricName: "index",
+                unitName: "identifiers",
+                helpText: "Distinct identifiers in the in-memory check index."
+            )
+        )
     }
 }

@@ -19,8 +19,12 @@ struct Problem: Error, Sendable {
 
     static func invalid(_ error: InputError) -> Problem {
         Problem(
-            slug: "invalid-input", title: "The input is not valid", status: .unprocessableContent,
-            detail: error.summary, issues: error.issues)
+            slug: "invalid-input",
+            title: "The input is not valid",
+            status: .unprocessableContent,
+            detail: error.summary,
+            issues: error.issues
+        )
     }
 
     static func invalid(pointer: String, _ detail: String) -> Problem {
@@ -40,8 +44,11 @@ struct Problem: Error, Sendable {
     }
 
     static let unauthenticated = Problem(
-        slug: "unauthenticated", title: "A valid API token is required", status: .unauthorized,
-        detail: "send `Authorization: Bearer <token>`; tokens are made with `concord token create`")
+        slug: "unauthenticated",
+        title: "A valid API token is required",
+        status: .unauthorized,
+        detail: "send `Authorization: Bearer <token>`; tokens are made with `concord token create`"
+    )
 
     static func forbidden(_ detail: String) -> Problem {
         Problem(slug: "forbidden", title: "Not allowed", status: .forbidden, detail: detail)
@@ -63,7 +70,8 @@ struct Problem: Error, Sendable {
         if let first = issues.first {
             body["pointer"] = .string(first.pointer)
             body["errors"] = .array(
-                issues.map { .object(["pointer": .string($0.pointer), "detail": .string($0.detail)]) })
+                issues.map { .object(["pointer": .string($0.pointer), "detail": .string($0.detail)]) }
+            )
         }
         if let requestID { body["request_id"] = .string(requestID) }
         for (k, v) in extra { body[k] = v }
@@ -84,7 +92,8 @@ struct Problem: Error, Sendable {
 /// Turns every error thrown below it into an RFC 9457 `application/problem+json` response.
 /// Domain errors map to 4xx with their detail; anything unexpected is a 500 naming only the request id.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
+    {
         do {
             return try await next(request, context)
         } catch {
@@ -95,19 +104,30 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             case let e as InputError: problem = .invalid(e)
             case let e as HTTPError:
                 problem = Problem(
-                    slug: e.status == .notFound ? "not-found" : "http-\(e.status.code)", title: e.status.reasonPhrase,
-                    status: e.status, detail: e.body ?? Self.defaultDetail(e.status, request))
+                    slug: e.status == .notFound ? "not-found" : "http-\(e.status.code)",
+                    title: e.status.reasonPhrase,
+                    status: e.status,
+                    detail: e.body ?? Self.defaultDetail(e.status, request)
+                )
             case let e as any HTTPResponseError where e.status.code < 500:
                 problem = Problem(
-                    slug: "http-\(e.status.code)", title: e.status.reasonPhrase, status: e.status,
-                    detail: Self.defaultDetail(e.status, request))
+                    slug: "http-\(e.status.code)",
+                    title: e.status.reasonPhrase,
+                    status: e.status,
+                    detail: Self.defaultDetail(e.status, request)
+                )
             default:
                 requestID = context.id
                 context.logger.error(
-                    "request failed", metadata: ["error.type": "\(type(of: error))", "error": "\(String(reflecting: error))"])
+                    "request failed",
+                    metadata: ["error.type": "\(type(of: error))", "error": "\(String(reflecting: error))"]
+                )
                 problem = Problem(
-                    slug: "internal", title: "Internal error", status: .internalServerError,
-                    detail: "the node could not complete the request; quote request id \(context.id) to its operator")
+                    slug: "internal",
+                    title: "Internal error",
+                    status: .internalServerError,
+                    detail: "the node could not complete the request; quote request id \(context.id) to its operator"
+                )
             }
             return Response.problem(problem, instance: request.uri.path, requestID: requestID)
         }
@@ -136,7 +156,11 @@ extension Response {
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if problem.status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"concord\"" }
         return Response(
-            status: problem.status, headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: problem.json(instance: instance, requestID: requestID).canonicalData)))
+            status: problem.status,
+            headers: headers,
+            body: ResponseBody(
+                byteBuffer: ByteBuffer(bytes: problem.json(instance: instance, requestID: requestID).canonicalData)
+            )
+        )
     }
 }

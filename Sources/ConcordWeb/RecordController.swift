@@ -88,7 +88,8 @@ struct RecordController {
                 "records": .array(page.map(Self.json)),
                 "next_cursor": .string(String(next)),
                 "has_more": .bool(hasMore),
-            ]))
+            ])
+        )
     }
 
     @Sendable func retract(_ request: Request, context: ConcordRequestContext) async throws -> Response {
@@ -108,8 +109,12 @@ struct RecordController {
         }
         if let by = stored.retractedBy {
             throw Problem(
-                slug: "already-retracted", title: "Already retracted", status: .conflict,
-                detail: "record \(id) was already retracted by \(by)", extra: ["retracted_by": .string(by)])
+                slug: "already-retracted",
+                title: "Already retracted",
+                status: .conflict,
+                detail: "record \(id) was already retracted by \(by)",
+                extra: ["retracted_by": .string(by)]
+            )
         }
         let draft = try RecordInput.retraction(of: stored.record, reason: reason)
         guard let (record, outcome) = try await node.write([draft]).first else {
@@ -127,7 +132,10 @@ struct RecordController {
             body = .object(members)
         }
         return Response.json(
-            body, status: outcome == .duplicate ? .ok : .created, headers: [.location: "/api/v1/records/\(record.id)"])
+            body,
+            status: outcome == .duplicate ? .ok : .created,
+            headers: [.location: "/api/v1/records/\(record.id)"]
+        )
     }
 
     static func json(_ stored: StoredRecord) -> JSONValue {

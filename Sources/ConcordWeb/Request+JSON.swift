@@ -19,7 +19,9 @@ extension Request {
         do {
             buffer = try await body.collect(upTo: context.maxUploadSize)
         } catch {
-            throw Problem.tooLarge("the body is larger than \(context.maxUploadSize / 1_048_576) MiB; use NDJSON streaming for big batches")
+            throw Problem.tooLarge(
+                "the body is larger than \(context.maxUploadSize / 1_048_576) MiB; use NDJSON streaming for big batches"
+            )
         }
         guard buffer.readableBytes > 0 else { throw Problem.malformed("the body is empty; send a JSON document") }
         do {

@@ -16,7 +16,15 @@ final class RunningNode: Sendable {
     let limits: APILimits
     let logger: Logger
 
-    init(key: NodeKey, profile: NodeProfile, store: SQLStore, ledger: Ledger, metrics: NodeMetrics, limits: APILimits, logger: Logger) {
+    init(
+        key: NodeKey,
+        profile: NodeProfile,
+        store: SQLStore,
+        ledger: Ledger,
+        metrics: NodeMetrics,
+        limits: APILimits,
+        logger: Logger
+    ) {
         self.key = key
         self.profile = profile
         self.store = store

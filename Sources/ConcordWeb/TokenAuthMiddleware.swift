@@ -15,7 +15,8 @@ struct TokenAuthMiddleware: RouterMiddleware {
     let tokens: any TokenStore
     let cache: TokenCache
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
+    {
         var context = context
         // An absent, malformed, unknown or revoked token leaves the context without one: routes that need a
         // token answer 401, and health probes answer as usual.

@@ -22,7 +22,9 @@ struct BenchNode {
     static func cleanPhone(_ n: Int) -> String { "+6682\(String(format: "%07d", n))" }
 
     static func start(identifiers: Int, logger: Logger) async throws -> (BenchNode, Task<Void, any Error>) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("concord-bench-\(UInt32.random(in: 0...UInt32.max))")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "concord-bench-\(UInt32.random(in: 0...UInt32.max))"
+        )
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let database = DatabaseLocation.sqlite(path: dir.appendingPathComponent("concord.sqlite").path)
         let key = NodeKey()
@@ -38,7 +40,10 @@ struct BenchNode {
             }
             drafts.append(
                 try RecordInput.report(
-                    .object(["typology": .string("investment"), "identifiers": .array(items)]), nodeJurisdiction: "TH"))
+                    .object(["typology": .string("investment"), "identifiers": .array(items)]),
+                    nodeJurisdiction: "TH"
+                )
+            )
             if drafts.count == 100 {
                 _ = try await ledger.append(await RecordDraft.signAll(drafts, with: key))
                 drafts = []
@@ -49,7 +54,8 @@ struct BenchNode {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let profile = NodeProfile(organisation: "Bench", kind: .antiScamCentre, jurisdiction: "TH")
         let app = try await buildApplication(
-            configuration: NodeConfiguration(host: "127.0.0.1", port: 0, key: key, profile: profile, database: database), logger: logger
+            configuration: NodeConfiguration(host: "127.0.0.1", port: 0, key: key, profile: profile, database: database),
+            logger: logger
         ) { continuation.yield($0) }
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         let task = Task { try await group.run() }
@@ -68,7 +74,9 @@ struct BenchNode {
 extension BenchCommand {
     struct HTTPBatch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "http-batch", abstract: "Check a large batch over HTTP as streamed NDJSON, and a 100k JSON batch.")
+            commandName: "http-batch",
+            abstract: "Check a large batch over HTTP as streamed NDJSON, and a 100k JSON batch."
+        )
 
         @Option(help: "Identifiers in the node's index.")
         var indexed: Int = 1_000_000
@@ -83,7 +91,9 @@ extension BenchCommand {
             let logger = makeLogger(level: .warning)
             let seeded = ContinuousClock.now
             let (node, task) = try await BenchNode.start(identifiers: indexed, logger: logger)
-            printLine("http-batch: node with \(format(Double(indexed))) identifiers ready in \(String(format: "%.1f", seconds(ContinuousClock.now - seeded))) s")
+            printLine(
+                "http-batch: node with \(format(Double(indexed))) identifiers ready in \(String(format: "%.1f", seconds(ContinuousClock.now - seeded))) s"
+            )
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             var ndjson = ByteBuffer()
             ndjson.reserveCapacity(batch * 40)
@@ -124,10 +134,14 @@ extension BenchCommand {
                 let elapsed = seconds(ContinuousClock.now - started)
                 guard lines == batch else { throw ValidationError("expected \(batch) answers, got \(lines)") }
                 times.append(elapsed)
-                printLine("http-batch: \(format(Double(batch))) identifiers checked over HTTP (NDJSON) in \(String(format: "%.2f", elapsed)) s, \(flagged) flagged")
+                printLine(
+                    "http-batch: \(format(Double(batch))) identifiers checked over HTTP (NDJSON) in \(String(format: "%.2f", elapsed)) s, \(flagged) flagged"
+                )
             }
             times.sort()
-            printLine("http-batch: in-process client: best \(String(format: "%.2f", times[0])) s, median \(String(format: "%.2f", times[times.count / 2])) s for \(format(Double(batch)))")
+            printLine(
+                "http-batch: in-process client: best \(String(format: "%.2f", times[0])) s, median \(String(format: "%.2f", times[times.count / 2])) s for \(format(Double(batch)))"
+            )
             // The same batch sent by curl, a separate process as a bank's script would be.
             if FileManager.default.isExecutableFile(atPath: "/usr/bin/curl") {
                 let input = node.directory.appendingPathComponent("batch.ndjson")
@@ -138,7 +152,8 @@ extension BenchCommand {
                     let process = Process()
                     process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
                     process.arguments = [
-                        "-s", "-o", output.path, "-H", "Expect:", "-H", "Authorization: Bearer \(node.token)", "-H", "Content-Type: application/x-ndjson",
+                        "-s", "-o", output.path, "-H", "Expect:", "-H", "Authorization: Bearer \(node.token)", "-H",
+                        "Content-Type: application/x-ndjson",
                         "--data-binary", "@" + input.path, node.url + "/api/v1/check",
                     ]
                     let started = ContinuousClock.now
@@ -148,16 +163,27 @@ extension BenchCommand {
                     let answers = try Data(contentsOf: output).reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
                     guard answers == batch else { throw ValidationError("curl got \(answers) answers, expected \(batch)") }
                     curlTimes.append(elapsed)
-                    printLine("http-batch: \(format(Double(batch))) identifiers checked over HTTP with curl in \(String(format: "%.2f", elapsed)) s")
+                    printLine(
+                        "http-batch: \(format(Double(batch))) identifiers checked over HTTP with curl in \(String(format: "%.2f", elapsed)) s"
+                    )
                 }
                 curlTimes.sort()
-                printLine("http-batch: curl client: best \(String(format: "%.2f", curlTimes[0])) s, median \(String(format: "%.2f", curlTimes[curlTimes.count / 2])) s for \(format(Double(batch)))")
+                printLine(
+                    "http-batch: curl client: best \(String(format: "%.2f", curlTimes[0])) s, median \(String(format: "%.2f", curlTimes[curlTimes.count / 2])) s for \(format(Double(batch)))"
+                )
             }
-            printLine("http-batch: best \(String(format: "%.2f", times[0])) s, median \(String(format: "%.2f", times[times.count / 2])) s for \(format(Double(batch)))")
+            printLine(
+                "http-batch: best \(String(format: "%.2f", times[0])) s, median \(String(format: "%.2f", times[times.count / 2])) s for \(format(Double(batch)))"
+            )
             // The JSON form, at its limit of 100,000 items.
             var items: [JSONValue] = []
             for n in 0..<100_000 {
-                items.append(.object(["kind": .string("phone"), "value": .string(n % 2 == 0 ? BenchNode.flaggedPhone(n) : BenchNode.cleanPhone(n))]))
+                items.append(
+                    .object([
+                        "kind": .string("phone"),
+                        "value": .string(n % 2 == 0 ? BenchNode.flaggedPhone(n) : BenchNode.cleanPhone(n)),
+                    ])
+                )
             }
             var request = HTTPClientRequest(url: node.url + "/api/v1/check")
             request.method = .POST
@@ -167,7 +193,9 @@ extension BenchCommand {
             let started = ContinuousClock.now
             let response = try await client.execute(request, timeout: .seconds(120))
             let body = try await response.body.collect(upTo: 256 << 20)
-            printLine("http-batch: 100k identifiers checked as one JSON batch in \(String(format: "%.2f", seconds(ContinuousClock.now - started))) s (\(body.readableBytes / 1024) KiB answer)")
+            printLine(
+                "http-batch: 100k identifiers checked as one JSON batch in \(String(format: "%.2f", seconds(ContinuousClock.now - started))) s (\(body.readableBytes / 1024) KiB answer)"
+            )
             try await client.shutdown()
             await node.stop(task)
         }
@@ -176,7 +204,9 @@ extension BenchCommand {
     struct HTTPSingle: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "http-single",
-            abstract: "Single checks over HTTP with wrk, against a bare Hummingbird route answering a body of the same size, in the same run.")
+            abstract:
+                "Single checks over HTTP with wrk, against a bare Hummingbird route answering a body of the same size, in the same run."
+        )
 
         @Option(help: "Identifiers in the node's index.")
         var indexed: Int = 100_000
@@ -207,8 +237,11 @@ extension BenchCommand {
             }
             let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
             let bare = Application(
-                router: bareRouter, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
+                router: bareRouter,
+                configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) },
+                logger: logger
+            )
             let bareGroup = ServiceGroup(configuration: .init(services: [bare], logger: logger))
             let bareTask = Task { try await bareGroup.run() }
             var iterator = ports.makeAsyncIterator()
@@ -219,7 +252,8 @@ extension BenchCommand {
             let checkResult = try wrk(node.url + path, header: "Authorization: Bearer \(node.token)")
             printLine("http-single: check route \(checkResult.summary)")
             printLine(
-                "http-single: checks ran at \(String(format: "%.0f", 100 * checkResult.rate / max(bareResult.rate, 1)))% of the bare route's rate")
+                "http-single: checks ran at \(String(format: "%.0f", 100 * checkResult.rate / max(bareResult.rate, 1)))% of the bare route's rate"
+            )
             await bareGroup.triggerGracefulShutdown()
             _ = try? await bareTask.value
             await node.stop(task)
@@ -245,7 +279,8 @@ extension BenchCommand {
             process.waitUntilExit()
             func field(_ prefix: String) -> String {
                 output.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(prefix) }
-                    .map { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.map(String.init) ?? "?" } ?? "?"
+                    .map { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.map(String.init) ?? "?" }
+                    ?? "?"
             }
             let rate = Double(field("Requests/sec:")) ?? 0
             if output.contains("Non-2xx") { printLine("http-single: warning: wrk saw non-2xx answers") }

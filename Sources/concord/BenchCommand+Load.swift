@@ -7,7 +7,9 @@ import Logging
 extension BenchCommand {
     struct Load: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "load", abstract: "Time filling the check index from the store at start, as `serve` does.")
+            commandName: "load",
+            abstract: "Time filling the check index from the store at start, as `serve` does."
+        )
 
         @Option(help: "Identifiers in the store.")
         var identifiers: Int = 1_000_000
@@ -19,7 +21,9 @@ extension BenchCommand {
             let logger = makeLogger(level: .warning)
             let dir =
                 dataDir.map { URL(fileURLWithPath: $0) }
-                ?? FileManager.default.temporaryDirectory.appendingPathComponent("concord-bench-\(UInt32.random(in: 0...UInt32.max))")
+                ?? FileManager.default.temporaryDirectory.appendingPathComponent(
+                    "concord-bench-\(UInt32.random(in: 0...UInt32.max))"
+                )
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             let database = DatabaseLocation.sqlite(path: dir.appendingPathComponent("concord.sqlite").path)
             let store = try await SQLStore.open(database, logger: logger)
@@ -37,14 +41,19 @@ extension BenchCommand {
                     }
                     drafts.append(
                         try RecordInput.report(
-                            .object(["typology": .string("investment"), "identifiers": .array(items)]), nodeJurisdiction: "TH"))
+                            .object(["typology": .string("investment"), "identifiers": .array(items)]),
+                            nodeJurisdiction: "TH"
+                        )
+                    )
                     if drafts.count == 100 {
                         _ = try await ledger.append(await RecordDraft.signAll(drafts, with: key))
                         drafts = []
                     }
                 }
                 _ = try await ledger.append(await RecordDraft.signAll(drafts, with: key))
-                printLine("load: seeded \(format(Double(identifiers))) identifiers in \(String(format: "%.1f", seconds(ContinuousClock.now - seeding))) s")
+                printLine(
+                    "load: seeded \(format(Double(identifiers))) identifiers in \(String(format: "%.1f", seconds(ContinuousClock.now - seeding))) s"
+                )
             }
             let before = residentBytes()
             let ledger = Ledger(store: store, logger: logger)

@@ -45,13 +45,16 @@ func seconds(_ duration: Duration) -> Double {
 }
 
 func format(_ value: Double) -> String {
-    value >= 1_000_000 ? String(format: "%.2fM", value / 1_000_000) : value >= 1000 ? String(format: "%.1fk", value / 1000) : String(format: "%.1f", value)
+    value >= 1_000_000
+        ? String(format: "%.2fM", value / 1_000_000)
+        : value >= 1000 ? String(format: "%.1fk", value / 1000) : String(format: "%.1f", value)
 }
 
 extension BenchCommand {
     struct Ingest: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Normalise, validate, sign and store indicators into a new SQLite store, as a bulk import does.")
+            abstract: "Normalise, validate, sign and store indicators into a new SQLite store, as a bulk import does."
+        )
 
         @Option(help: "Indicators to ingest.")
         var count: Int = 200_000
@@ -60,7 +63,9 @@ extension BenchCommand {
         var batch: Int = 5000
 
         func run() async throws {
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("concord-bench-\(UInt32.random(in: 0...UInt32.max))")
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "concord-bench-\(UInt32.random(in: 0...UInt32.max))"
+            )
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: dir) }
             let logger = makeLogger(level: .warning)
@@ -75,13 +80,22 @@ extension BenchCommand {
                     switch n % 4 {
                     case 0, 1:
                         .object([
-                            "kind": .string("phone"), "value": .string("08\(n % 3 + 1)-\(String(format: "%03d", n / 10000 % 1000))-\(String(format: "%04d", n % 10000))"),
+                            "kind": .string("phone"),
+                            "value": .string(
+                                "08\(n % 3 + 1)-\(String(format: "%03d", n / 10000 % 1000))-\(String(format: "%04d", n % 10000))"
+                            ),
                             "typology": .string("job"), "confidence": .integer(70),
                         ])
                     case 2:
-                        .object(["kind": .string("domain"), "value": .string("Scam-\(n).Example.COM."), "typology": .string("phishing")])
+                        .object([
+                            "kind": .string("domain"), "value": .string("Scam-\(n).Example.COM."),
+                            "typology": .string("phishing"),
+                        ])
                     default:
-                        .object(["kind": .string("url"), "value": .string("HTTPS://pay-\(n).example.net/login#x"), "typology": .string("purchase")])
+                        .object([
+                            "kind": .string("url"), "value": .string("HTTPS://pay-\(n).example.net/login#x"),
+                            "typology": .string("purchase"),
+                        ])
                     }
                 inputs.append(item)
             }
@@ -91,9 +105,8 @@ extension BenchCommand {
             normalizeOnly = ContinuousClock.now
             let started = ContinuousClock.now
             var created = 0
-            for start in stride(from: 0, to: count, by: batch) {
-                let outcomes = try await ledger.writeIndicators(
-                    Array(inputs[start..<min(start + batch, count)]), key: key, jurisdiction: "TH")
+            let batches = stride(from: 0, to: count, by: batch).map { Array(inputs[$0..<min($0 + batch, count)]) }
+            try await ledger.writeIndicatorBatches(batches, key: key, jurisdiction: "TH") { outcomes in
                 created += outcomes.filter { if case .created = $0 { true } else { false } }.count
             }
             let elapsed = seconds(ContinuousClock.now - started)
@@ -108,16 +121,22 @@ extension BenchCommand {
             }
             let storeRate = Double(signed.count) / seconds(ContinuousClock.now - storing)
             await store.close()
-            printLine("ingest: signing alone \(format(signRate)) records/s on all cores; storing signed records alone \(format(storeRate)) records/s")
+            printLine(
+                "ingest: signing alone \(format(signRate)) records/s on all cores; storing signed records alone \(format(storeRate)) records/s"
+            )
             printLine("ingest: \(created) of \(count) indicators created in \(String(format: "%.2f", elapsed)) s")
-            printLine("ingest: \(format(Double(created) / elapsed)) identifiers/s (normalise, validate, sign, store, index; batches of \(batch))")
+            printLine(
+                "ingest: \(format(Double(created) / elapsed)) identifiers/s (normalise, validate, sign, store, index; batches of \(batch))"
+            )
             printLine("ingest: normalise+validate alone \(format(normalizeRate)) identifiers/s on one core")
         }
     }
 
     struct Lookup: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "lookup", abstract: "In-process check look-ups per second on one core, and memory per indexed identifier.")
+            commandName: "lookup",
+            abstract: "In-process check look-ups per second on one core, and memory per indexed identifier."
+        )
 
         @Option(help: "Identifiers to index (comma-separated sizes).")
         var sizes: String = "1000000,10000000"
@@ -135,13 +154,23 @@ extension BenchCommand {
                 for n in 0..<size {
                     items.append(
                         IndexedIdentifier(
-                            identifier: mix.next(n), role: nil, typology: Typology.allCases[n % 11], jurisdiction: ["TH", "MY", "SG", "PH"][n % 4],
-                            confidence: 60 + n % 40, firstSeen: seen, lastSeen: seen, isReport: n % 3 == 0))
+                            identifier: mix.next(n),
+                            role: nil,
+                            typology: Typology.allCases[n % 11],
+                            jurisdiction: ["TH", "MY", "SG", "PH"][n % 4],
+                            confidence: 60 + n % 40,
+                            firstSeen: seen,
+                            lastSeen: seen,
+                            isReport: n % 3 == 0
+                        )
+                    )
                 }
                 let probes = (0..<min(lookups, 2_000_000)).map { n -> Identifier in
                     // Half hits, half misses, spread over the whole index.
                     let k = (n &* 7_919) % size
-                    return n % 2 == 0 ? items[k].identifier : Identifier(kind: .phone, canonical: "+6620\(String(format: "%07d", k % 10_000_000))")
+                    return n % 2 == 0
+                        ? items[k].identifier
+                        : Identifier(kind: .phone, canonical: "+6620\(String(format: "%07d", k % 10_000_000))")
                 }
                 let before = residentBytes()
                 let index = CheckIndex()
@@ -179,11 +208,21 @@ extension BenchCommand {
                 var fullFlagged = 0
                 for probe in probes.prefix(fullCount) where index.check(probe).flagged { fullFlagged += 1 }
                 let full = Double(fullCount) / seconds(ContinuousClock.now - fullStarted)
-                printLine("lookup \(format(Double(size))) identifiers: index built in \(String(format: "%.1f", buildSeconds)) s, \(index.count) entries")
-                printLine("lookup \(format(Double(size))): \(format(bare)) look-ups/s (flagged or not; \(flagged) hits of \(done)), one core")
-                printLine("lookup \(format(Double(size))): \(format(batched)) look-ups/s in batches of 1,000 (\(batchFlagged) hits), one core")
-                printLine("lookup \(format(Double(size))): \(format(full)) full check answers/s (counts, jurisdictions, typologies; \(fullFlagged) flagged)")
-                printLine("lookup \(format(Double(size))): \(String(format: "%.0f", Double(after - before) / Double(size))) bytes resident per indexed identifier")
+                printLine(
+                    "lookup \(format(Double(size))) identifiers: index built in \(String(format: "%.1f", buildSeconds)) s, \(index.count) entries"
+                )
+                printLine(
+                    "lookup \(format(Double(size))): \(format(bare)) look-ups/s (flagged or not; \(flagged) hits of \(done)), one core"
+                )
+                printLine(
+                    "lookup \(format(Double(size))): \(format(batched)) look-ups/s in batches of 1,000 (\(batchFlagged) hits), one core"
+                )
+                printLine(
+                    "lookup \(format(Double(size))): \(format(full)) full check answers/s (counts, jurisdictions, typologies; \(fullFlagged) flagged)"
+                )
+                printLine(
+                    "lookup \(format(Double(size))): \(String(format: "%.0f", Double(after - before) / Double(size))) bytes resident per indexed identifier"
+                )
             }
         }
     }

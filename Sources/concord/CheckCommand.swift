@@ -8,7 +8,8 @@ struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Check identifiers against the node's records; one JSON answer a line.",
-        discussion: "Reads the node's store directly (no server needed). Exits 2 when any value is flagged, so scripts can branch on it."
+        discussion:
+            "Reads the node's store directly (no server needed). Exits 2 when any value is flagged, so scripts can branch on it."
     )
 
     @OptionGroup var node: NodeOptions

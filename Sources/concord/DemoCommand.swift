@@ -42,11 +42,17 @@ struct DemoCommand: AsyncParsableCommand {
         let logger = makeLogger(level: .warning)
         let path =
             dataDir
-            ?? FileManager.default.temporaryDirectory.appendingPathComponent("concord-demo-\(UInt32.random(in: 0...UInt32.max))").path
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("concord-demo-\(UInt32.random(in: 0...UInt32.max))")
+            .path
         let directory = DataDirectory(path: path)
         let profile = NodeProfile(
-            organisation: "Demo Anti-Scam Centre", kind: .antiScamCentre, jurisdiction: "TH", languages: ["th", "en"],
-            timeZone: "Asia/Bangkok", contact: "+66 2 000 1441")
+            organisation: "Demo Anti-Scam Centre",
+            kind: .antiScamCentre,
+            jurisdiction: "TH",
+            languages: ["th", "en"],
+            timeZone: "Asia/Bangkok",
+            contact: "+66 2 000 1441"
+        )
         let key: NodeKey
         let fresh = !directory.isInitialised
         if fresh {
@@ -76,7 +82,8 @@ struct DemoCommand: AsyncParsableCommand {
             logger: logger
         ) { bound in portContinuation.yield(bound) }
         let serviceGroup = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await serviceGroup.run() }
             var iterator = portStream.makeAsyncIterator()
@@ -132,7 +139,9 @@ struct DemoCommand: AsyncParsableCommand {
                 "kind": .string("bank_account"), "value": .string("123-4-56789-0"), "bank": .string("004"),
                 "role": .string("payment"),
             ]),
-            .object(["kind": .string("url"), "value": .string("https://set-invest-th.example.com/login"), "role": .string("website")]),
+            .object([
+                "kind": .string("url"), "value": .string("https://set-invest-th.example.com/login"), "role": .string("website"),
+            ]),
         ]),
         "tlp": .string("green"),
     ])
@@ -144,7 +153,9 @@ struct DemoCommand: AsyncParsableCommand {
             "  URL       \(url)",
             "  data dir  \(dataDir)",
         ]
-        for (role, token) in tokens { lines.append("  \(role.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(token)") }
+        for (role, token) in tokens {
+            lines.append("  \(role.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(token)")
+        }
         let analyst = tokens.first { $0.0 == .analyst }?.1 ?? ""
         lines += [
             "",
@@ -175,7 +186,10 @@ struct DemoSelfTest {
             let written = ["+66 81 234 5678", "081-234-5678", "0812345678"]
             var canonicals: Set<String> = []
             for value in written {
-                let answer = try await get(client, "/api/v1/check?kind=phone&value=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? value)")
+                let answer = try await get(
+                    client,
+                    "/api/v1/check?kind=phone&value=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? value)"
+                )
                 canonicals.insert(answer["canonical"]?.stringValue ?? "?")
                 expect("check phone \"\(value)\"", answer["flagged"] == .bool(true), answer.canonicalString)
             }

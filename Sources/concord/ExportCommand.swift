@@ -8,7 +8,8 @@ struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write the node's records as NDJSON, one signed record a line, in log order.",
-        discussion: "Each line is {\"id\", \"content\", \"signature\", \"sequence\"}: anyone can verify it against its origin's key."
+        discussion:
+            "Each line is {\"id\", \"content\", \"signature\", \"sequence\"}: anyone can verify it against its origin's key."
     )
 
     @OptionGroup var node: NodeOptions
@@ -26,7 +27,9 @@ struct ExportCommand: AsyncParsableCommand {
         _ = try node.load()
         var recordKind: RecordKind?
         if let kind {
-            guard let k = RecordKind(rawValue: kind) else { throw ValidationError("--kind must be report, indicator or retraction") }
+            guard let k = RecordKind(rawValue: kind) else {
+                throw ValidationError("--kind must be report, indicator or retraction")
+            }
             recordKind = k
         }
         let handle: FileHandle

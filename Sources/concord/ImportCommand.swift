@@ -46,32 +46,46 @@ struct ImportCommand: AsyncParsableCommand {
         let progress = ProgressBar(total: lines.count)
         var created = 0, duplicates = 0, rejected = 0, shown = 0
         let started = ContinuousClock.now
-        do {
-            for chunk in stride(from: 0, to: lines.count, by: max(1, batch)) {
-                let slice = Array(lines[chunk..<min(chunk + max(1, batch), lines.count)])
-                var inputs: [JSONValue] = []
-                var inputLines: [Int] = []
-                for (line, input) in slice {
-                    switch input {
-                    case .success(let json):
-                        inputs.append(json)
-                        inputLines.append(line)
-                    case .failure(let reason):
-                        rejected += 1
-                        if shown < 20 { printError("line \(line): \(reason)"); shown += 1 }
+        var inputLines: [[Int]] = []
+        var batches: [[JSONValue]] = []
+        for chunk in stride(from: 0, to: lines.count, by: max(1, batch)) {
+            var inputs: [JSONValue] = []
+            var numbers: [Int] = []
+            for (line, input) in lines[chunk..<min(chunk + max(1, batch), lines.count)] {
+                switch input {
+                case .success(let json):
+                    inputs.append(json)
+                    numbers.append(line)
+                case .failure(let reason):
+                    rejected += 1
+                    if shown < 20 {
+                        printError("line \(line): \(reason)")
+                        shown += 1
                     }
                 }
-                let outcomes = try await ledger.writeIndicators(inputs, key: key, jurisdiction: profile.jurisdiction)
-                for (outcome, line) in zip(outcomes, inputLines) {
+            }
+            batches.append(inputs)
+            inputLines.append(numbers)
+        }
+        var done = 0
+        var batchNumber = 0
+        do {
+            try await ledger.writeIndicatorBatches(batches, key: key, jurisdiction: profile.jurisdiction) { outcomes in
+                for (outcome, line) in zip(outcomes, inputLines[batchNumber]) {
                     switch outcome {
                     case .created: created += 1
                     case .duplicate: duplicates += 1
                     case .rejected(let error):
                         rejected += 1
-                        if shown < 20 { printError("line \(line): \(error.summary)"); shown += 1 }
+                        if shown < 20 {
+                            printError("line \(line): \(error.summary)")
+                            shown += 1
+                        }
                     }
                 }
-                progress.update(done: min(chunk + slice.count, lines.count))
+                done += outcomes.count
+                batchNumber += 1
+                progress.update(done: min(done, lines.count))
             }
         } catch {
             progress.finish()
@@ -80,7 +94,8 @@ struct ImportCommand: AsyncParsableCommand {
         }
         progress.finish()
         await store.close()
-        let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
+        let seconds =
+            Double((ContinuousClock.now - started).components.attoseconds) / 1e18
             + Double((ContinuousClock.now - started).components.seconds)
         if rejected > shown { printError("... and \(rejected - shown) more rejected lines") }
         print(

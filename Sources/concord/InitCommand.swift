@@ -6,7 +6,9 @@ import Logging
 
 struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "init", abstract: "Create a node: its key, its profile and its store.")
+        commandName: "init",
+        abstract: "Create a node: its key, its profile and its store."
+    )
 
     @OptionGroup var node: NodeOptions
 
@@ -39,9 +41,13 @@ struct InitCommand: AsyncParsableCommand {
             throw ValidationError("--organisation must not be empty")
         }
         let profile = NodeProfile(
-            organisation: organisation, kind: organisationKind, jurisdiction: code,
+            organisation: organisation,
+            kind: organisationKind,
+            jurisdiction: code,
             languages: languages.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-            timeZone: timeZone, contact: contact)
+            timeZone: timeZone,
+            contact: contact
+        )
         let key: NodeKey
         do {
             key = try node.directory.initialise(profile: profile)

@@ -11,7 +11,8 @@ struct NodeOptions: ParsableArguments {
 
     @Option(
         name: .long,
-        help: "PostgreSQL URL (postgres://user:pass@host:port/db) to use instead of the embedded SQLite store; also read from CONCORD_DATABASE_URL."
+        help:
+            "PostgreSQL URL (postgres://user:pass@host:port/db) to use instead of the embedded SQLite store; also read from CONCORD_DATABASE_URL."
     )
     var databaseURL: String?
 

@@ -7,7 +7,8 @@ import Logging
 struct NormalizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "normalize",
-        abstract: "Print the canonical form of each value, or why it is rejected; reads values from standard input when none are given.",
+        abstract:
+            "Print the canonical form of each value, or why it is rejected; reads values from standard input when none are given.",
         discussion: "One line per value: the canonical form, or `invalid: <reason>`. Exits 1 when any value was rejected."
     )
 

@@ -28,7 +28,13 @@ struct ServeCommand: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let configuration = NodeConfiguration(
-            host: host, port: port, key: key, profile: profile, database: node.database, metricsRegistry: registry)
+            host: host,
+            port: port,
+            key: key,
+            profile: profile,
+            database: node.database,
+            metricsRegistry: registry
+        )
         let app = try await buildApplication(configuration: configuration, logger: logger) { port in
             // Scripts and tests wait for this line to know the node is up and on which port.
             printLine("concord node \(key.nodeID) listening on http://\(host):\(port)")

@@ -6,12 +6,15 @@ import Logging
 
 struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "token", abstract: "Create, list and revoke API tokens.",
-        subcommands: [Create.self, List.self, Revoke.self])
+        commandName: "token",
+        abstract: "Create, list and revoke API tokens.",
+        subcommands: [Create.self, List.self, Revoke.self]
+    )
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a token; the token is printed alone on the last line, once: only its hash is kept.")
+            abstract: "Create a token; the token is printed alone on the last line, once: only its hash is kept."
+        )
 
         @OptionGroup var node: NodeOptions
 
@@ -58,7 +61,9 @@ struct TokenCommand: AsyncParsableCommand {
     }
 
     struct Revoke: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke a token by its id; a running node stops accepting it within 5 seconds.")
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a token by its id; a running node stops accepting it within 5 seconds."
+        )
 
         @OptionGroup var node: NodeOptions
 

@@ -49,7 +49,9 @@ struct BankAccountTests {
             )
         }
         // An IBAN says its own country: hints for national numbers do not change it.
-        #expect(try BankAccountNormalizer.normalize("GB82WEST12345698765432", country: "TH", bank: "004") == "GB82WEST12345698765432")
+        #expect(
+            try BankAccountNormalizer.normalize("GB82WEST12345698765432", country: "TH", bank: "004") == "GB82WEST12345698765432"
+        )
     }
 
     @Test("an IBAN of the wrong length for its country says what was expected")
@@ -136,16 +138,20 @@ struct BankAccountTests {
     func bankNames() throws {
         #expect(
             try BankAccountNormalizer.normalize("123-4-56789-0", country: "TH", bank: "Kasikorn Bank")
-                == "TH:KASIKORNBANK:1234567890")
+                == "TH:KASIKORNBANK:1234567890"
+        )
         #expect(
             try BankAccountNormalizer.normalize("123-4-56789-0", country: "TH", bank: "kasikorn-bank.")
-                == "TH:KASIKORNBANK:1234567890")
+                == "TH:KASIKORNBANK:1234567890"
+        )
         #expect(
             try BankAccountNormalizer.normalize("123-4-56789-0", country: "TH", bank: "KASITHBKXXX")
-                == "TH:KASITHBK:1234567890")
+                == "TH:KASITHBK:1234567890"
+        )
         #expect(
             try BankAccountNormalizer.normalize("123-4-56789-0", country: "TH", bank: "kasi thbk")
-                == "TH:KASITHBK:1234567890")
+                == "TH:KASITHBK:1234567890"
+        )
     }
 
     @Test("a UK sort code and account number, with UK read as GB")

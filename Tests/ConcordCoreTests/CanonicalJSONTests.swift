@@ -8,7 +8,9 @@ import Testing
 struct CanonicalJSONTests {
     @Test("keys sort by UTF-16 code units and white space goes")
     func sorting() throws {
-        let value = try JSONValue.parse(Data(#"{ "b": 1, "a": [true, null, "x"], "\u00e9": 2, "\ud83d\ude00": 3, "\u20ac": 4 }"#.utf8))
+        let value = try JSONValue.parse(
+            Data(#"{ "b": 1, "a": [true, null, "x"], "\u00e9": 2, "\ud83d\ude00": 3, "\u20ac": 4 }"#.utf8)
+        )
         // U+20AC (0x20AC) sorts before U+1F600 (0xD83D as UTF-16), which a sort by scalars would reverse.
         #expect(value.canonicalString == #"{"a":[true,null,"x"],"b":1,"é":2,"€":4,"😀":3}"#)
     }
@@ -26,7 +28,8 @@ struct CanonicalJSONTests {
             (123456789012345680000.0, "123456789012345680000"), (1e-7, "1e-7"), (0.000001, "0.000001"),
             (-1.25e-10, "-1.25e-10"), (4.5e15, "4500000000000000"), (333333333.33333329, "333333333.3333333"),
             (5e-324, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e+308"),
-        ])
+        ]
+    )
     func numbers(_ value: Double, _ expected: String) {
         #expect(JSONValue.ecmaScriptNumber(value) == expected)
     }

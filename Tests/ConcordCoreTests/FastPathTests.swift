@@ -15,7 +15,8 @@ struct FastPathTests {
             #"{"kind":"email","value":"caf\u00e9@example.com","region":"TH"}"#,
             #"{"value":"\ud83d\ude00","kind":"handle"}"#,
             #"{}"#,
-        ])
+        ]
+    )
     func flatMatchesFoundation(_ text: String) throws {
         let fast = try #require(JSONValue.parseFlatStringObject(Array(text.utf8)))
         #expect(fast == (try JSONValue.parse(Data(text.utf8))))
@@ -26,7 +27,8 @@ struct FastPathTests {
         arguments: [
             #"{"kind":"phone","value":5}"#, #"{"kind":{"a":"b"}}"#, #"["a"]"#, #"{"kind":"phone""#, #"{"kind":"a\x"}"#,
             #"{"kind":"\udc00"}"#, "{\"kind\":\"a\u{01}\"}", #"{"kind":"phone"} x"#, "", #"{"a":"1","a":"2"}"#,
-        ])
+        ]
+    )
     func flatRefuses(_ text: String) {
         #expect(JSONValue.parseFlatStringObject(Array(text.utf8)) == nil)
     }
@@ -49,12 +51,28 @@ struct FastPathTests {
         let seen = Timestamp(milliseconds: 1_760_000_000_000)
         index.add(
             IndexedIdentifier(
-                identifier: Identifier(kind: .phone, canonical: "+66812345678"), role: .contact, typology: .job, jurisdiction: "TH",
-                confidence: 80, firstSeen: seen, lastSeen: seen, isReport: false))
+                identifier: Identifier(kind: .phone, canonical: "+66812345678"),
+                role: .contact,
+                typology: .job,
+                jurisdiction: "TH",
+                confidence: 80,
+                firstSeen: seen,
+                lastSeen: seen,
+                isReport: false
+            )
+        )
         index.add(
             IndexedIdentifier(
-                identifier: Identifier(kind: .domain, canonical: "scam\"shop.example.com"), role: nil, typology: .purchase,
-                jurisdiction: "MY", confidence: nil, firstSeen: seen, lastSeen: seen, isReport: true))
+                identifier: Identifier(kind: .domain, canonical: "scam\"shop.example.com"),
+                role: nil,
+                typology: .purchase,
+                jurisdiction: "MY",
+                confidence: nil,
+                firstSeen: seen,
+                lastSeen: seen,
+                isReport: true
+            )
+        )
         let results = index.check([
             Identifier(kind: .phone, canonical: "+66812345678"), Identifier(kind: .phone, canonical: "+66800000000"),
             Identifier(kind: .url, canonical: "https://scam\"shop.example.com/x"),

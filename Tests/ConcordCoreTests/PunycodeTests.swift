@@ -23,7 +23,8 @@ struct PunycodeTests {
     static let samples: [Sample] = [
         Sample(
             "(A)",
-            unicode: "\u{644}\u{64A}\u{647}\u{645}\u{627}\u{628}\u{62A}\u{643}\u{644}\u{645}\u{648}\u{634}\u{639}\u{631}\u{628}\u{64A}\u{61F}",
+            unicode:
+                "\u{644}\u{64A}\u{647}\u{645}\u{627}\u{628}\u{62A}\u{643}\u{644}\u{645}\u{648}\u{634}\u{639}\u{631}\u{628}\u{64A}\u{61F}",
             encoded: "egbpdaj6bu4bxfgehfvwxn"
         ),
         Sample(
@@ -43,17 +44,20 @@ struct PunycodeTests {
         ),
         Sample(
             "(E)",
-            unicode: "\u{5DC}\u{5DE}\u{5D4}\u{5D4}\u{5DD}\u{5E4}\u{5E9}\u{5D5}\u{5D8}\u{5DC}\u{5D0}\u{5DE}\u{5D3}\u{5D1}\u{5E8}\u{5D9}\u{5DD}\u{5E2}\u{5D1}\u{5E8}\u{5D9}\u{5EA}",
+            unicode:
+                "\u{5DC}\u{5DE}\u{5D4}\u{5D4}\u{5DD}\u{5E4}\u{5E9}\u{5D5}\u{5D8}\u{5DC}\u{5D0}\u{5DE}\u{5D3}\u{5D1}\u{5E8}\u{5D9}\u{5DD}\u{5E2}\u{5D1}\u{5E8}\u{5D9}\u{5EA}",
             encoded: "4dbcagdahymbxekheh6e0a7fei0b"
         ),
         Sample(
             "(G)",
-            unicode: "\u{306A}\u{305C}\u{307F}\u{3093}\u{306A}\u{65E5}\u{672C}\u{8A9E}\u{3092}\u{8A71}\u{3057}\u{3066}\u{304F}\u{308C}\u{306A}\u{3044}\u{306E}\u{304B}",
+            unicode:
+                "\u{306A}\u{305C}\u{307F}\u{3093}\u{306A}\u{65E5}\u{672C}\u{8A9E}\u{3092}\u{8A71}\u{3057}\u{3066}\u{304F}\u{308C}\u{306A}\u{3044}\u{306E}\u{304B}",
             encoded: "n8jok5ay5dzabd5bym9f0cm5685rrjetr6pdxa"
         ),
         Sample(
             "(I)",
-            unicode: "\u{43F}\u{43E}\u{447}\u{435}\u{43C}\u{443}\u{436}\u{435}\u{43E}\u{43D}\u{438}\u{43D}\u{435}\u{433}\u{43E}\u{432}\u{43E}\u{440}\u{44F}\u{442}\u{43F}\u{43E}\u{440}\u{443}\u{441}\u{441}\u{43A}\u{438}",
+            unicode:
+                "\u{43F}\u{43E}\u{447}\u{435}\u{43C}\u{443}\u{436}\u{435}\u{43E}\u{43D}\u{438}\u{43D}\u{435}\u{433}\u{43E}\u{432}\u{43E}\u{440}\u{44F}\u{442}\u{43F}\u{43E}\u{440}\u{443}\u{441}\u{441}\u{43A}\u{438}",
             encoded: "b1abfaaepdrnnbgefbadotcwatmq2g4l"
         ),
         Sample(
@@ -105,7 +109,7 @@ struct PunycodeTests {
             "(S)",
             unicode: "-> $1.00 <-",
             encoded: "-> $1.00 <--"
-        )
+        ),
     ]
 
     @Test("encodes the RFC 3492 sample strings", arguments: PunycodeTests.samples)
@@ -135,13 +139,16 @@ struct PunycodeTests {
         #expect(Punycode.encode("\u{516C}\u{53F8}") == "55qx5d")  // 公司
     }
 
-    @Test("refuses text that is not punycode", arguments: [
-        "-abc",  // a leading delimiter is not consumed, and "-" is not a digit
-        "zz",  // a number that never ends
-        "a-99999999999999",  // overflows
-        "\u{FC}-a",  // non-ASCII before the delimiter
-        "ab!c",  // "!" is not a digit
-    ])
+    @Test(
+        "refuses text that is not punycode",
+        arguments: [
+            "-abc",  // a leading delimiter is not consumed, and "-" is not a digit
+            "zz",  // a number that never ends
+            "a-99999999999999",  // overflows
+            "\u{FC}-a",  // non-ASCII before the delimiter
+            "ab!c",  // "!" is not a digit
+        ]
+    )
     func refusesInvalid(_ text: String) {
         #expect(Punycode.decode(text) == nil)
     }

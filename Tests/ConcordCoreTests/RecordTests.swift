@@ -13,7 +13,8 @@ struct RecordTests {
                 "typology": .string("investment"), "occurred_at": .string("2026-11-20"),
                 "loss": .object(["amount": .double(1389.5), "currency": .string("sgd")]),
                 "identifiers": .array([.object(["kind": .string("phone"), "value": .string("081 234 5678")])]),
-            ]), nodeJurisdiction: "TH"
+            ]),
+            nodeJurisdiction: "TH"
         ).sign(with: key)
     }
 
@@ -35,7 +36,9 @@ struct RecordTests {
         content[index] = UInt8(ascii: "9")
         #expect(throws: RecordError.self) { try Record.verified(id: record.id, canonical: content, signature: record.signature) }
         let rehashed = ByteText.sha256Hex(content)
-        #expect(throws: RecordError.badSignature) { try Record.verified(id: rehashed, canonical: content, signature: record.signature) }
+        #expect(throws: RecordError.badSignature) {
+            try Record.verified(id: rehashed, canonical: content, signature: record.signature)
+        }
         var signature = record.signature
         signature[0] ^= 1
         #expect(throws: RecordError.badSignature) {
@@ -110,16 +113,28 @@ struct RecordInputTests {
             Set(found) == [
                 "/typology", "/jurisdiction", "/loss/amount", "/victims", "/identifiers/1/kind", "/identifiers/2/value", "/tlp",
                 "/colour",
-            ])
+            ]
+        )
     }
 
     @Test("an indicator's bad fields are named too, and good ones pass")
     func indicatorPointers() {
-        #expect(issues(#"{"kind":"phone","value":"081 234 5678","typology":"job","confidence":80,"tlp":"green"}"#, indicator: true).isEmpty)
         #expect(
-            issues(#"{"kind":"phone","value":"081","typology":"job","confidence":101,"first_seen":"2026-13-01"}"#, indicator: true)
-                .map(\.pointer) == ["/value", "/confidence", "/first_seen"])
-        #expect(issues(#"{"kind":"phone","value":"0812345678","typology":"job","tlp":"red","relay":true}"#, indicator: true).map(\.pointer) == ["/relay"])
+            issues(#"{"kind":"phone","value":"081 234 5678","typology":"job","confidence":80,"tlp":"green"}"#, indicator: true)
+                .isEmpty
+        )
+        #expect(
+            issues(
+                #"{"kind":"phone","value":"081","typology":"job","confidence":101,"first_seen":"2026-13-01"}"#,
+                indicator: true
+            )
+            .map(\.pointer) == ["/value", "/confidence", "/first_seen"]
+        )
+        #expect(
+            issues(#"{"kind":"phone","value":"0812345678","typology":"job","tlp":"red","relay":true}"#, indicator: true).map(
+                \.pointer
+            ) == ["/relay"]
+        )
         #expect(issues(#"[1,2]"#, indicator: true).map(\.pointer) == [""])
     }
 
@@ -147,13 +162,25 @@ struct RecordInputTests {
 
 @Suite("Check index")
 struct CheckIndexTests {
-    func item(_ kind: IdentifierKind, _ value: String, typology: Typology = .investment, jurisdiction: String = "TH", report: Bool = true)
+    func item(
+        _ kind: IdentifierKind,
+        _ value: String,
+        typology: Typology = .investment,
+        jurisdiction: String = "TH",
+        report: Bool = true
+    )
         -> IndexedIdentifier
     {
         IndexedIdentifier(
-            identifier: Identifier(kind: kind, canonical: value), role: nil, typology: typology, jurisdiction: jurisdiction,
-            confidence: report ? nil : 75, firstSeen: Timestamp(milliseconds: 1_700_000_000_000),
-            lastSeen: Timestamp(milliseconds: 1_750_000_000_000), isReport: report)
+            identifier: Identifier(kind: kind, canonical: value),
+            role: nil,
+            typology: typology,
+            jurisdiction: jurisdiction,
+            confidence: report ? nil : 75,
+            firstSeen: Timestamp(milliseconds: 1_700_000_000_000),
+            lastSeen: Timestamp(milliseconds: 1_750_000_000_000),
+            isReport: report
+        )
     }
 
     @Test("a check sums what every record says of an identifier")

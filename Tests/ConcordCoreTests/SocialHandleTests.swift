@@ -86,7 +86,8 @@ struct SocialHandleTests {
     func tiktok() throws {
         #expect(
             try SocialHandleNormalizer.normalize("https://www.tiktok.com/@Scam.Shop?lang=en", platform: nil)
-                == "tiktok:scam.shop")
+                == "tiktok:scam.shop"
+        )
         #expect(try SocialHandleNormalizer.normalize("tiktok:@scam.shop", platform: nil) == "tiktok:scam.shop")
         let short = try #require(throws: IdentifierError.self) {
             try SocialHandleNormalizer.normalize("https://vm.tiktok.com/ZMabc123/", platform: nil)
@@ -114,7 +115,8 @@ struct SocialHandleTests {
         }
         #expect(
             try SocialHandleNormalizer.normalize("https://www.facebook.com/profile.php?id=100012345678901", platform: nil)
-                == "facebook:100012345678901")
+                == "facebook:100012345678901"
+        )
         let group = try #require(throws: IdentifierError.self) {
             try SocialHandleNormalizer.normalize("https://www.facebook.com/groups/123456789", platform: nil)
         }
@@ -150,11 +152,14 @@ struct SocialHandleTests {
         #expect(try SocialHandleNormalizer.normalize("https://line.me/ti/p/~ScamShop", platform: nil) == "line:scamshop")
         #expect(try SocialHandleNormalizer.normalize("https://line.me/R/ti/p/%40scamshop", platform: nil) == "line:scamshop")
         #expect(try SocialHandleNormalizer.normalize("line:@ScamShop", platform: nil) == "line:scamshop")
-        #expect(try SocialHandleNormalizer.normalize("https://www.youtube.com/@ScamChannel", platform: nil) == "youtube:scamchannel")
+        #expect(
+            try SocialHandleNormalizer.normalize("https://www.youtube.com/@ScamChannel", platform: nil) == "youtube:scamchannel"
+        )
         #expect(try SocialHandleNormalizer.normalize("yt:@scamchannel", platform: nil) == "youtube:scamchannel")
         #expect(
             try SocialHandleNormalizer.normalize("https://discord.com/users/123456789012345678", platform: nil)
-                == "discord:123456789012345678")
+                == "discord:123456789012345678"
+        )
         let invite = try #require(throws: IdentifierError.self) {
             try SocialHandleNormalizer.normalize("https://discord.gg/abcDEF", platform: nil)
         }
@@ -165,7 +170,8 @@ struct SocialHandleTests {
     func unknownPlatforms() throws {
         #expect(
             try SocialHandleNormalizer.normalize("Bluesky:@Someone.bsky.social", platform: nil)
-                == "bluesky:someone.bsky.social")
+                == "bluesky:someone.bsky.social"
+        )
         #expect(try SocialHandleNormalizer.normalize("@Someone", platform: "My Space") == "my-space:someone")
         let badName = try #require(throws: IdentifierError.self) {
             try SocialHandleNormalizer.normalize("@someone", platform: "my/space")

@@ -21,7 +21,8 @@ struct Keccak256Tests {
         #expect(hex(Keccak256.hash([])) == "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470")
         #expect(
             hex(Keccak256.hash(Array("abc".utf8)))
-                == "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45")
+                == "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45"
+        )
         // SHA3-256("") is a7ffc6f8...; a SHA3 padding byte would give that instead.
         #expect(hex(Keccak256.hash([])) != "a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a")
     }
@@ -31,13 +32,16 @@ struct Keccak256Tests {
         let a = UInt8(ascii: "a")
         #expect(
             hex(Keccak256.hash([UInt8](repeating: a, count: 135)))
-                == "34367dc248bbd832f4e3e69dfaac2f92638bd0bbd18f2912ba4ef454919cf446")
+                == "34367dc248bbd832f4e3e69dfaac2f92638bd0bbd18f2912ba4ef454919cf446"
+        )
         #expect(
             hex(Keccak256.hash([UInt8](repeating: a, count: 136)))
-                == "a6c4d403279fe3e0af03729caada8374b5ca54d8065329a3ebcaeb4b60aa386e")
+                == "a6c4d403279fe3e0af03729caada8374b5ca54d8065329a3ebcaeb4b60aa386e"
+        )
         #expect(
             hex(Keccak256.hash([UInt8](repeating: a, count: 200)))
-                == "96ea54061def936c4be90b518992fdc6f12f535068a256229aca54267b4d084d")
+                == "96ea54061def936c4be90b518992fdc6f12f535068a256229aca54267b4d084d"
+        )
     }
 }
 
@@ -71,7 +75,9 @@ struct WalletTests {
 
     @Test(
         "base58 P2PKH and P2SH addresses are accepted and kept as written",
-        arguments: ["1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"]
+        arguments: [
+            "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy",
+        ]
     )
     func base58Addresses(address: String) throws {
         #expect(try WalletNormalizer.normalize(address, chain: nil) == "bitcoin:" + address)
@@ -265,7 +271,8 @@ struct WalletTests {
         #expect(try WalletNormalizer.normalize(mint, chain: "sol") == "solana:" + mint)
         #expect(
             try WalletNormalizer.normalize("LVg2kJoFNg45Nbpy53h7Fe1wKyeXVRhMH9", chain: "Litecoin")
-                == "litecoin:LVg2kJoFNg45Nbpy53h7Fe1wKyeXVRhMH9")
+                == "litecoin:LVg2kJoFNg45Nbpy53h7Fe1wKyeXVRhMH9"
+        )
         #expect(try WalletNormalizer.normalize(mint, chain: "Sui") == "sui:" + mint)
     }
 

@@ -112,7 +112,9 @@ struct URLNormalizationTests {
 
     @Test("finds the host of a canonical URL")
     func hostOfCanonicalURL() {
-        #expect(WebAddressNormalizer.host(ofCanonicalURL: "https://login.xn--bcher-kva.example/a") == "login.xn--bcher-kva.example")
+        #expect(
+            WebAddressNormalizer.host(ofCanonicalURL: "https://login.xn--bcher-kva.example/a") == "login.xn--bcher-kva.example"
+        )
         #expect(WebAddressNormalizer.host(ofCanonicalURL: "https://scam.example:8443/") == "scam.example")
         #expect(WebAddressNormalizer.host(ofCanonicalURL: "http://[2001:db8::1]:8080/x") == "2001:db8::1")
         #expect(WebAddressNormalizer.host(ofCanonicalURL: "scam.example/login") == nil)
@@ -232,7 +234,8 @@ struct HostNameTests {
 
     @Test("names the kind of the identifier in its errors")
     func errorKinds() {
-        #expect(throws: IdentifierError(.email, "“localhost” has a single label; a domain needs at least two, like example.com")) {
+        #expect(throws: IdentifierError(.email, "“localhost” has a single label; a domain needs at least two, like example.com"))
+        {
             try HostName.normalize("localhost", kind: .email)
         }
     }

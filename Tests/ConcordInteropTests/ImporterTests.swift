@@ -11,7 +11,8 @@ let sharedData = URL(fileURLWithPath: #filePath).deletingLastPathComponent().del
 struct ImporterTests {
     @Test(
         "the polkadot-js deny list reads into domain and wallet indicators, almost all valid",
-        .enabled(if: FileManager.default.fileExists(atPath: sharedData.path), "../shared/data/polkadot-phishing is not here"))
+        .enabled(if: FileManager.default.fileExists(atPath: sharedData.path), "../shared/data/polkadot-phishing is not here")
+    )
     func polkadot() throws {
         let list = try PolkadotPhishingList(path: sharedData.path)
         #expect(list.allow.count == 29)
@@ -43,7 +44,8 @@ struct ImporterTests {
 
     @Test("CSV with quotes, doubled quotes, CRLF and an embedded newline reads row by row with line numbers")
     func csv() throws {
-        let text = "kind,value,typology,confidence,description\r\n"
+        let text =
+            "kind,value,typology,confidence,description\r\n"
             + "phone,081 234 5678,job,80,\"said \"\"HR\"\", Bangkok\"\r\n"
             + "domain,Scam.Example.COM.,phishing,,\"two\nlines\"\n"
             + "\n"

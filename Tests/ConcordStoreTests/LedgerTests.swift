@@ -78,8 +78,11 @@ struct LedgerTests {
         try await withStore(backend) { store, _ in
             let ledger = Ledger(store: store, logger: testLogger)
             let draft = try RecordInput.indicator(
-                .object(["kind": .string("phone"), "value": .string("0812345678"), "typology": .string("job"), "exercise": .bool(true)]),
-                nodeJurisdiction: "TH")
+                .object([
+                    "kind": .string("phone"), "value": .string("0812345678"), "typology": .string("job"), "exercise": .bool(true),
+                ]),
+                nodeJurisdiction: "TH"
+            )
             _ = try await ledger.append([draft.sign(with: NodeKey())])
             #expect(!ledger.index.check(Identifier(kind: .phone, canonical: "+66812345678")).flagged)
             try await ledger.loadIndex()
@@ -115,8 +118,10 @@ struct LedgerTests {
             #expect(ledger.index.check(Identifier(kind: .domain, canonical: "scam-shop.example.com")).indicators == 1)
             // A different typology for the same identifier is new information, not a duplicate.
             let retyped = try await ledger.writeIndicators(
-                [.object(["kind": .string("phone"), "value": .string("0812345678"), "typology": .string("loan")])], key: key,
-                jurisdiction: "TH")
+                [.object(["kind": .string("phone"), "value": .string("0812345678"), "typology": .string("loan")])],
+                key: key,
+                jurisdiction: "TH"
+            )
             guard case .created = retyped[0] else {
                 Issue.record("expected created, got \(retyped)")
                 return
@@ -124,8 +129,15 @@ struct LedgerTests {
             #expect(try await store.lastSequence() == 3)
             // A changed confidence supersedes the held indicator: one new record, the old one retracted, still one entry.
             let raised = try await ledger.writeIndicators(
-                [.object(["kind": .string("domain"), "value": .string("scam-shop.example.com"), "typology": .string("purchase"), "confidence": .integer(95)])],
-                key: key, jurisdiction: "TH")
+                [
+                    .object([
+                        "kind": .string("domain"), "value": .string("scam-shop.example.com"), "typology": .string("purchase"),
+                        "confidence": .integer(95),
+                    ])
+                ],
+                key: key,
+                jurisdiction: "TH"
+            )
             guard case .created(let newID) = raised[0] else {
                 Issue.record("expected created, got \(raised)")
                 return
@@ -133,7 +145,12 @@ struct LedgerTests {
             #expect(try await store.record(id: domainID)?.retractedBy != nil)
             let domain = ledger.index.check(Identifier(kind: .domain, canonical: "scam-shop.example.com"))
             #expect(domain.indicators == 1 && domain.highestConfidence == 95)
-            #expect(try await store.liveIndicators(origin: key.nodeID, naming: [Identifier(kind: .domain, canonical: "scam-shop.example.com")]).map(\.recordID) == [newID])
+            #expect(
+                try await store.liveIndicators(
+                    origin: key.nodeID,
+                    naming: [Identifier(kind: .domain, canonical: "scam-shop.example.com")]
+                ).map(\.recordID) == [newID]
+            )
         }
     }
 }

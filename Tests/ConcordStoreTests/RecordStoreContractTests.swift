@@ -119,8 +119,13 @@ struct RecordStoreContractTests {
             for n in 0..<20_000 {
                 drafts.append(
                     try RecordInput.indicator(
-                        .object(["kind": .string("phone"), "value": .string("+6681\(String(format: "%07d", n))"), "typology": .string("job")]),
-                        nodeJurisdiction: "TH"))
+                        .object([
+                            "kind": .string("phone"), "value": .string("+6681\(String(format: "%07d", n))"),
+                            "typology": .string("job"),
+                        ]),
+                        nodeJurisdiction: "TH"
+                    )
+                )
             }
             let records = await RecordDraft.signAll(drafts, with: key)
             let outcomes = try await store.append(records)

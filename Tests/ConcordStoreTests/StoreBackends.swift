@@ -27,7 +27,6 @@ enum StoreBackend: String, CaseIterable, Sendable {
     }
 }
 
-
 let testLogger = Logger(label: "concord-tests")
 
 /// Opens a fresh store on `backend`, runs `body`, and closes it.
@@ -45,13 +44,20 @@ func withStore<T>(_ backend: StoreBackend, _ body: (SQLStore, DatabaseLocation) 
 }
 
 /// A signed indicator record for `phone` written by `key`.
-func indicator(_ phone: String, key: NodeKey, typology: String = "investment", confidence: Int64 = 70, jurisdiction: String = "TH")
+func indicator(
+    _ phone: String,
+    key: NodeKey,
+    typology: String = "investment",
+    confidence: Int64 = 70,
+    jurisdiction: String = "TH"
+)
     throws -> Record
 {
     try RecordInput.indicator(
         .object([
             "kind": .string("phone"), "value": .string(phone), "typology": .string(typology),
             "confidence": .integer(confidence), "jurisdiction": .string(jurisdiction),
-        ]), nodeJurisdiction: "TH"
+        ]),
+        nodeJurisdiction: "TH"
     ).sign(with: key)
 }

@@ -77,8 +77,12 @@ struct AuthTests {
             // A second victim of the same scam: different words, so a different record.
             let secondReport = Fixtures.report.replacingOccurrences(of: "three transfers", with: "two transfers")
             let byAdmin = try await node.send(
-                .post, "/api/v1/reports", token: nil, body: secondReport,
-                headers: [.authorization: "bearer \(node.tokens.admin)"])
+                .post,
+                "/api/v1/reports",
+                token: nil,
+                body: secondReport,
+                headers: [.authorization: "bearer \(node.tokens.admin)"]
+            )
             #expect(byAdmin.status == .created, "\(byAdmin.text)")
             let phone = try await node.check(kind: "phone", value: Fixtures.phone)
             #expect(phone["reports"]?.integerValue == 2)
@@ -129,8 +133,10 @@ struct AuthTests {
             _ = try await node.fileReport()
             _ = try await node.check(kind: "phone", value: "081 234 5678")
             let batch = try await node.post(
-                "/api/v1/check", token: node.tokens.checker,
-                body: #"[{"kind": "phone", "value": "0812345678"}, {"kind": "phone", "value": "0819990000"}]"#)
+                "/api/v1/check",
+                token: node.tokens.checker,
+                body: #"[{"kind": "phone", "value": "0812345678"}, {"kind": "phone", "value": "0819990000"}]"#
+            )
             #expect(batch.status == .ok, "\(batch.text)")
 
             let reply = try await node.get("/metrics", token: node.tokens.admin)

@@ -108,7 +108,9 @@ struct CheckRouteTests {
             #expect(problem["detail"]?.stringValue?.contains("short") == true, "\(short.text)")
 
             let unknownParameter = try await node.get(
-                NodeClient.checkURI(kind: "phone", value: "0812345678", extra: [("colour", "red")]), token: node.tokens.checker)
+                NodeClient.checkURI(kind: "phone", value: "0812345678", extra: [("colour", "red")]),
+                token: node.tokens.checker
+            )
             expectProblem(unknownParameter, .unprocessableContent, type: "invalid-input", pointer: "/colour")
 
             let noKind = try await node.get("/api/v1/check?value=0812345678", token: node.tokens.checker)
@@ -157,7 +159,10 @@ struct CheckRouteTests {
     func batchWrongShape() async throws {
         try await TestNode.run { node in
             let reply = try await node.post(
-                "/api/v1/check", token: node.tokens.checker, body: #"{"kind": "phone", "value": "0812345678"}"#)
+                "/api/v1/check",
+                token: node.tokens.checker,
+                body: #"{"kind": "phone", "value": "0812345678"}"#
+            )
             expectProblem(reply, .unprocessableContent, type: "invalid-input", pointer: "")
         }
     }
@@ -166,14 +171,19 @@ struct CheckRouteTests {
     func ndjsonCheck() async throws {
         try await TestNode.run { node in
             _ = try await node.fileReport()
-            let body = [
-                #"{"kind": "phone", "value": "081 234 5678"}"#,
-                #"{"kind": "phone", "#,
-                #"{"kind": "phone", "value": "081 234"}"#,
-                #"{"kind": "url", "value": "thai-gold-invest.example/anything"}"#,
-            ].joined(separator: "\n") + "\n"
+            let body =
+                [
+                    #"{"kind": "phone", "value": "081 234 5678"}"#,
+                    #"{"kind": "phone", "#,
+                    #"{"kind": "phone", "value": "081 234"}"#,
+                    #"{"kind": "url", "value": "thai-gold-invest.example/anything"}"#,
+                ].joined(separator: "\n") + "\n"
             let reply = try await node.post(
-                "/api/v1/check", token: node.tokens.checker, body: body, contentType: "application/x-ndjson")
+                "/api/v1/check",
+                token: node.tokens.checker,
+                body: body,
+                contentType: "application/x-ndjson"
+            )
             #expect(reply.status == .ok, "\(reply.text)")
             #expect(reply.contentType == "application/x-ndjson")
             let lines = try reply.ndjson()
@@ -216,7 +226,11 @@ struct CheckRouteTests {
 
             let stream = Array(repeating: item, count: 11).joined(separator: "\n")
             let streamed = try await node.post(
-                "/api/v1/check", token: node.tokens.checker, body: stream, contentType: "application/x-ndjson")
+                "/api/v1/check",
+                token: node.tokens.checker,
+                body: stream,
+                contentType: "application/x-ndjson"
+            )
             #expect(streamed.status == .ok, "\(streamed.text)")
             #expect(try streamed.ndjson().count == 11)
         }
@@ -230,7 +244,11 @@ struct CheckRouteTests {
             let item = #"{"kind": "phone", "value": "081 234 5678"}"#
             let body = Array(repeating: item, count: 5).joined(separator: "\n") + "\n"
             let reply = try await node.post(
-                "/api/v1/check", token: node.tokens.checker, body: body, contentType: "application/x-ndjson")
+                "/api/v1/check",
+                token: node.tokens.checker,
+                body: body,
+                contentType: "application/x-ndjson"
+            )
             #expect(reply.status == .ok, "\(reply.text)")
             let lines = try reply.ndjson()
             #expect(lines.count == 4, "\(reply.text)")
@@ -249,7 +267,11 @@ struct CheckRouteTests {
             let item = #"{"kind": "phone", "value": "081 234 5678"}"#
             let body = Array(repeating: item, count: 4).joined(separator: "\n")
             let reply = try await node.post(
-                "/api/v1/check", token: node.tokens.checker, body: body, contentType: "application/x-ndjson")
+                "/api/v1/check",
+                token: node.tokens.checker,
+                body: body,
+                contentType: "application/x-ndjson"
+            )
             #expect(reply.status == .ok, "\(reply.text)")
             let lines = try reply.ndjson()
             #expect(lines.filter { $0["canonical"] != nil }.count == 3, "\(reply.text)")
@@ -261,8 +283,10 @@ struct CheckRouteTests {
     func normalize() async throws {
         try await TestNode.run { node in
             let reply = try await node.post(
-                "/api/v1/normalize", token: node.tokens.checker,
-                body: #"{"kind": "phone", "values": ["081 234 5678", "+66 81 234 5678", "081 234"]}"#)
+                "/api/v1/normalize",
+                token: node.tokens.checker,
+                body: #"{"kind": "phone", "values": ["081 234 5678", "+66 81 234 5678", "081 234"]}"#
+            )
             #expect(reply.status == .ok, "\(reply.text)")
             let answer = try reply.json()
             #expect(answer["kind"]?.stringValue == "phone")
@@ -279,13 +303,18 @@ struct CheckRouteTests {
 
             // A region reads national numbers of another country.
             let british = try await node.post(
-                "/api/v1/normalize", token: node.tokens.checker,
-                body: #"{"kind": "phone", "region": "GB", "values": ["07700 900123"]}"#)
+                "/api/v1/normalize",
+                token: node.tokens.checker,
+                body: #"{"kind": "phone", "region": "GB", "values": ["07700 900123"]}"#
+            )
             #expect(try british.json()["results"]?[0]?["canonical"]?.stringValue == "+447700900123")
 
             // An internationalised domain is keyed in punycode and shown in Unicode.
             let idn = try await node.post(
-                "/api/v1/normalize", token: node.tokens.checker, body: #"{"kind": "domain", "values": ["B\u00fccher.Example"]}"#)
+                "/api/v1/normalize",
+                token: node.tokens.checker,
+                body: #"{"kind": "domain", "values": ["B\u00fccher.Example"]}"#
+            )
             let idnResult = try #require(try idn.json()["results"]?[0])
             #expect(idnResult["canonical"]?.stringValue == "xn--bcher-kva.example")
             #expect(idnResult["display"]?.stringValue == "b\u{FC}cher.example")
@@ -296,13 +325,22 @@ struct CheckRouteTests {
     func normalizeBadRequest() async throws {
         try await TestNode.run { node in
             let badKind = try await node.post(
-                "/api/v1/normalize", token: node.tokens.checker, body: #"{"kind": "fax", "values": ["1"]}"#)
+                "/api/v1/normalize",
+                token: node.tokens.checker,
+                body: #"{"kind": "fax", "values": ["1"]}"#
+            )
             expectProblem(badKind, .unprocessableContent, type: "invalid-input", pointer: "/kind")
             let notArray = try await node.post(
-                "/api/v1/normalize", token: node.tokens.checker, body: #"{"kind": "phone", "values": "0812345678"}"#)
+                "/api/v1/normalize",
+                token: node.tokens.checker,
+                body: #"{"kind": "phone", "values": "0812345678"}"#
+            )
             expectProblem(notArray, .unprocessableContent, type: "invalid-input", pointer: "/values")
             let notString = try await node.post(
-                "/api/v1/normalize", token: node.tokens.checker, body: #"{"kind": "phone", "values": ["0812345678", 5]}"#)
+                "/api/v1/normalize",
+                token: node.tokens.checker,
+                body: #"{"kind": "phone", "values": ["0812345678", 5]}"#
+            )
             expectProblem(notString, .unprocessableContent, type: "invalid-input", pointer: "/values/1")
         }
     }

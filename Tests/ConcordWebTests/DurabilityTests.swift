@@ -62,7 +62,8 @@ struct DurabilityTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("concord-durability-\(UUID().uuidString)").path
         _ = try Self.run(["init", "--data-dir", dir, "--organisation", "Durability test", "--jurisdiction", "TH"])
         let token = try #require(
-            try Self.run(["token", "create", "--data-dir", dir, "--role", "analyst"]).split(separator: "\n").last.map(String.init))
+            try Self.run(["token", "create", "--data-dir", dir, "--role", "analyst"]).split(separator: "\n").last.map(String.init)
+        )
         let (server, url) = try Self.serve(dir)
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         var acknowledged: [(id: String, phone: String)] = []

@@ -13,7 +13,11 @@ struct IndicatorImportTests {
     static func importLines(_ lines: [String], into node: NodeClient, trailingNewline: Bool = true) async throws -> Reply {
         let body = lines.joined(separator: "\n") + (trailingNewline ? "\n" : "")
         return try await node.post(
-            "/api/v1/indicators", token: node.tokens.analyst, body: body, contentType: "application/x-ndjson")
+            "/api/v1/indicators",
+            token: node.tokens.analyst,
+            body: body,
+            contentType: "application/x-ndjson"
+        )
     }
 
     /// True when `text` looks like a record id.
@@ -32,7 +36,10 @@ struct IndicatorImportTests {
                     #"{"kind": "phone", "value": "081 "#,
                     #"{"kind": "phone", "value": "081 234", "typology": "romance"}"#,
                     #"{"kind": "bank_account", "value": "GB82 WEST 1234 5698 7654 32", "typology": "romance"}"#,
-                ], into: node, trailingNewline: false)
+                ],
+                into: node,
+                trailingNewline: false
+            )
             #expect(reply.status == .ok, "\(reply.text)")
             #expect(reply.contentType == "application/x-ndjson")
             let lines = try reply.ndjson()
@@ -146,7 +153,11 @@ struct IndicatorImportTests {
                 #"{"kind": "phone", "value": "0812345678", "typology": "loan"}"# + "\r\n\r\n   \r\n"
                 + #"{"kind": "ip", "value": "203.0.113.7", "typology": "phishing"}"# + "\r\n"
             let reply = try await node.post(
-                "/api/v1/indicators", token: node.tokens.analyst, body: body, contentType: "application/x-ndjson")
+                "/api/v1/indicators",
+                token: node.tokens.analyst,
+                body: body,
+                contentType: "application/x-ndjson"
+            )
             #expect(reply.status == .ok, "\(reply.text)")
             let lines = try reply.ndjson()
             #expect(lines.count == 3, "\(reply.text)")
@@ -203,7 +214,8 @@ struct IndicatorImportTests {
             #expect(answers.prefix(3).map { $0["line"]?.integerValue } == [1, 2, 3])
             #expect(answers.prefix(3).allSatisfy { $0["status"]?.stringValue == "created" })
             let summary = try parseJSON(
-                #"{"summary": {"lines": 3, "created": 3, "duplicates": 0, "rejected": 0, "truncated_after_line": 3}}"#)
+                #"{"summary": {"lines": 3, "created": 3, "duplicates": 0, "rejected": 0, "truncated_after_line": 3}}"#
+            )
             #expect(answers[3] == summary)
 
             // Lines past the limit were not imported.
@@ -238,11 +250,19 @@ struct IndicatorImportTests {
             expectProblem(asJSON, .unsupportedMediaType, type: "unsupported-media-type")
 
             let byChecker = try await node.post(
-                "/api/v1/indicators", token: node.tokens.checker, body: line, contentType: "application/x-ndjson")
+                "/api/v1/indicators",
+                token: node.tokens.checker,
+                body: line,
+                contentType: "application/x-ndjson"
+            )
             expectProblem(byChecker, .forbidden, type: "forbidden")
 
             let anonymous = try await node.post(
-                "/api/v1/indicators", token: nil, body: line, contentType: "application/x-ndjson")
+                "/api/v1/indicators",
+                token: nil,
+                body: line,
+                contentType: "application/x-ndjson"
+            )
             expectProblem(anonymous, .unauthorized, type: "unauthenticated")
 
             // Nothing was imported by the refused requests.

@@ -58,7 +58,8 @@ struct ProblemTests {
 
             let nested = Self.report(
                 replacing: #"{"kind": "phone", "value": "081 234 5678"}"#,
-                with: #"{"kind": "phone", "value": "081 234 5678", "note": "called at night"}"#)
+                with: #"{"kind": "phone", "value": "081 234 5678", "note": "called at night"}"#
+            )
             let nestedReply = try await node.post("/api/v1/reports", token: node.tokens.analyst, body: nested)
             expectProblem(nestedReply, .unprocessableContent, type: "invalid-input", pointer: "/identifiers/0/note")
         }
@@ -98,17 +99,27 @@ struct ProblemTests {
     func wrongContentType() async throws {
         try await TestNode.run { node in
             let reply = try await node.post(
-                "/api/v1/reports", token: node.tokens.analyst, body: Fixtures.report, contentType: "text/plain")
+                "/api/v1/reports",
+                token: node.tokens.analyst,
+                body: Fixtures.report,
+                contentType: "text/plain"
+            )
             expectProblem(reply, .unsupportedMediaType, type: "unsupported-media-type")
             let form = try await node.post(
-                "/api/v1/normalize", token: node.tokens.checker, body: "kind=phone&values=0812345678",
-                contentType: "application/x-www-form-urlencoded")
+                "/api/v1/normalize",
+                token: node.tokens.checker,
+                body: "kind=phone&values=0812345678",
+                contentType: "application/x-www-form-urlencoded"
+            )
             expectProblem(form, .unsupportedMediaType, type: "unsupported-media-type")
 
             // JSON with a charset parameter is still JSON.
             let withCharset = try await node.post(
-                "/api/v1/reports", token: node.tokens.analyst, body: Fixtures.report,
-                contentType: "application/json; charset=utf-8")
+                "/api/v1/reports",
+                token: node.tokens.analyst,
+                body: Fixtures.report,
+                contentType: "application/json; charset=utf-8"
+            )
             #expect(withCharset.status == .created, "\(withCharset.text)")
         }
     }

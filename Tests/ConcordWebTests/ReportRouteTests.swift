@@ -45,7 +45,8 @@ struct ReportRouteTests {
                   {"kind": "bank_account", "value": "\(Fixtures.bankAccount)", "role": "payment"},
                   {"kind": "url", "value": "\(Fixtures.url)", "role": "website"}
                 ]
-                """)
+                """
+            )
             #expect(body["identifiers"] == expectedIdentifiers)
 
             let read = try await node.get("/api/v1/records/\(id)", token: node.tokens.analyst)
@@ -69,7 +70,10 @@ struct ReportRouteTests {
     func emptyReport() async throws {
         try await TestNode.run { node in
             let reply = try await node.post(
-                "/api/v1/reports", token: node.tokens.analyst, body: #"{"typology": "romance", "identifiers": []}"#)
+                "/api/v1/reports",
+                token: node.tokens.analyst,
+                body: #"{"typology": "romance", "identifiers": []}"#
+            )
             expectProblem(reply, .unprocessableContent, type: "invalid-input", pointer: "/identifiers")
         }
     }
@@ -91,7 +95,10 @@ struct ReportRouteTests {
             let id = try await node.fileReport()
             let reason = "the number belongs to the victim's own bank; filed in error"
             let reply = try await node.post(
-                "/api/v1/records/\(id)/retract", token: node.tokens.analyst, body: #"{"reason": "\#(reason)"}"#)
+                "/api/v1/records/\(id)/retract",
+                token: node.tokens.analyst,
+                body: #"{"reason": "\#(reason)"}"#
+            )
             #expect(reply.status == .created, "\(reply.text)")
             let retraction = try reply.json()
             let retractionID = try #require(retraction["id"]?.stringValue)
@@ -123,12 +130,18 @@ struct ReportRouteTests {
         try await TestNode.run { node in
             let id = try await node.fileReport()
             let first = try await node.post(
-                "/api/v1/records/\(id)/retract", token: node.tokens.analyst, body: #"{"reason": "duplicate case"}"#)
+                "/api/v1/records/\(id)/retract",
+                token: node.tokens.analyst,
+                body: #"{"reason": "duplicate case"}"#
+            )
             #expect(first.status == .created, "\(first.text)")
             let firstID = try first.json()["id"]?.stringValue
 
             let second = try await node.post(
-                "/api/v1/records/\(id)/retract", token: node.tokens.analyst, body: #"{"reason": "again"}"#)
+                "/api/v1/records/\(id)/retract",
+                token: node.tokens.analyst,
+                body: #"{"reason": "again"}"#
+            )
             let problem = expectProblem(second, .conflict, type: "already-retracted")
             #expect(problem["retracted_by"]?.stringValue == firstID)
 
@@ -158,22 +171,37 @@ struct ReportRouteTests {
         try await TestNode.run { node in
             let id = try await node.fileReport()
             let byChecker = try await node.post(
-                "/api/v1/records/\(id)/retract", token: node.tokens.checker, body: #"{"reason": "not mine to say"}"#)
+                "/api/v1/records/\(id)/retract",
+                token: node.tokens.checker,
+                body: #"{"reason": "not mine to say"}"#
+            )
             expectProblem(byChecker, .forbidden, type: "forbidden")
 
             let unknown = String(repeating: "a", count: 64)
             let missing = try await node.post(
-                "/api/v1/records/\(unknown)/retract", token: node.tokens.analyst, body: #"{"reason": "no such record"}"#)
+                "/api/v1/records/\(unknown)/retract",
+                token: node.tokens.analyst,
+                body: #"{"reason": "no such record"}"#
+            )
             expectProblem(missing, .notFound, type: "not-found")
             let malformed = try await node.post(
-                "/api/v1/records/case-1234/retract", token: node.tokens.analyst, body: #"{"reason": "wrong id"}"#)
+                "/api/v1/records/case-1234/retract",
+                token: node.tokens.analyst,
+                body: #"{"reason": "wrong id"}"#
+            )
             expectProblem(malformed, .unprocessableContent, type: "invalid-input", pointer: "/id")
 
             let retraction = try await node.post(
-                "/api/v1/records/\(id)/retract", token: node.tokens.analyst, body: #"{"reason": "filed in error"}"#)
+                "/api/v1/records/\(id)/retract",
+                token: node.tokens.analyst,
+                body: #"{"reason": "filed in error"}"#
+            )
             let retractionID = try #require(try retraction.json()["id"]?.stringValue)
             let again = try await node.post(
-                "/api/v1/records/\(retractionID)/retract", token: node.tokens.analyst, body: #"{"reason": "undo"}"#)
+                "/api/v1/records/\(retractionID)/retract",
+                token: node.tokens.analyst,
+                body: #"{"reason": "undo"}"#
+            )
             expectProblem(again, .unprocessableContent, type: "invalid-input", pointer: "")
         }
     }
@@ -183,7 +211,10 @@ struct ReportRouteTests {
         try await TestNode.run { node in
             let id = try await node.fileReport()
             let retraction = try await node.post(
-                "/api/v1/records/\(id)/retract", token: node.tokens.analyst, body: #"{"reason": "filed in error"}"#)
+                "/api/v1/records/\(id)/retract",
+                token: node.tokens.analyst,
+                body: #"{"reason": "filed in error"}"#
+            )
             let retractionID = try #require(try retraction.json()["id"]?.stringValue)
 
             let all = try await node.get("/api/v1/records", token: node.tokens.analyst)

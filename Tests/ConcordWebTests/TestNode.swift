@@ -68,7 +68,11 @@ struct NodeClient: Sendable {
         if let token { headers[.authorization] = "Bearer \(token)" }
         if body != nil, let contentType { headers[.contentType] = contentType }
         let response = try await client.executeRequest(
-            uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+            uri: uri,
+            method: method,
+            headers: headers,
+            body: body.map { ByteBuffer(string: $0) }
+        )
         return Reply(status: response.status, headers: response.headers, body: Array(response.body.readableBytesView))
     }
 
@@ -83,7 +87,8 @@ struct NodeClient: Sendable {
     }
 
     /// Files `report` (the standard investment-scam report unless told) as an analyst and returns the record id.
-    func fileReport(_ report: String = Fixtures.report, sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+    func fileReport(_ report: String = Fixtures.report, sourceLocation: SourceLocation = #_sourceLocation) async throws -> String
+    {
         let reply = try await post("/api/v1/reports", token: tokens.analyst, body: report)
         #expect(reply.status == .created, "\(reply.text)", sourceLocation: sourceLocation)
         return try #require(try reply.json()["id"]?.stringValue, sourceLocation: sourceLocation)
@@ -145,8 +150,13 @@ enum TestNode {
         let path = directory.appendingPathComponent("concord.sqlite").path
         let key = NodeKey()
         let profile = NodeProfile(
-            organisation: "Test Anti-Scam Centre", kind: .antiScamCentre, jurisdiction: "TH", languages: ["th", "en"],
-            timeZone: "Asia/Bangkok", contact: "soc@anti-scam.example")
+            organisation: "Test Anti-Scam Centre",
+            kind: .antiScamCentre,
+            jurisdiction: "TH",
+            languages: ["th", "en"],
+            timeZone: "Asia/Bangkok",
+            contact: "soc@anti-scam.example"
+        )
 
         let store = try await SQLStore.open(.sqlite(path: path), logger: logger)
         let tokens: TestTokens
@@ -159,7 +169,12 @@ enum TestNode {
         await store.close()
 
         var configuration = NodeConfiguration(
-            host: "127.0.0.1", port: 0, key: key, profile: profile, database: .sqlite(path: path))
+            host: "127.0.0.1",
+            port: 0,
+            key: key,
+            profile: profile,
+            database: .sqlite(path: path)
+        )
         configuration.limits = limits
         let app = try await buildApplication(configuration: configuration, logger: logger)
         let nodeID = key.nodeID

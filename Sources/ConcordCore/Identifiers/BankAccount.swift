@@ -200,7 +200,11 @@ public enum BankAccountNormalizer {
     // MARK: - National accounts
 
     /// `COUNTRY:BANK:ACCOUNT` for an account number that is not an IBAN.
-    static func nationalAccount(_ account: Substring, country: String?, bank: String?) throws(IdentifierError)
+    static func nationalAccount(
+        _ account: Substring,
+        country: String?,
+        bank: String?
+    ) throws(IdentifierError)
         -> String
     {
         guard let country = country?.trimmingWhitespace(), !country.isEmpty else {

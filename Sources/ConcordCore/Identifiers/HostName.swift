@@ -192,7 +192,10 @@ public enum HostName {
                 }
             } else if !isAllowedInLabel(scalar) {
                 let code = "U+" + String(scalar.value, radix: 16, uppercase: true)
-                throw IdentifierError(kind, "the \(noun) label “\(label)” has the character \(code), which a host name cannot hold")
+                throw IdentifierError(
+                    kind,
+                    "the \(noun) label “\(label)” has the character \(code), which a host name cannot hold"
+                )
             }
         }
     }

@@ -36,7 +36,8 @@ enum PhoneNumberNormalizer {
         guard written.hasPlus || plan != nil else {
             throw failure(
                 "this number has no country code: write it with + and the country code "
-                    + "(like +66 81 234 5678), or give the region it was dialled in")
+                    + "(like +66 81 234 5678), or give the region it was dialled in"
+            )
         }
 
         var extraction = extractCallingCode(hasPlus: written.hasPlus, digits: written.digits, plan: plan, table: table)
@@ -97,7 +98,10 @@ enum PhoneNumberNormalizer {
     // MARK: - Steps
 
     /// The plan of the region the number was dialled in, or nil when none was given.
-    private static func regionPlan(_ region: String?, in table: PhoneNumberingPlanTable) throws(IdentifierError)
+    private static func regionPlan(
+        _ region: String?,
+        in table: PhoneNumberingPlanTable
+    ) throws(IdentifierError)
         -> PhoneNumberingPlan?
     {
         guard let region else { return nil }
@@ -251,7 +255,8 @@ struct WrittenPhoneNumber: Equatable {
             case "ext":
                 throw PhoneNumberNormalizer.failure(
                     "it has an extension (ext=\(value)); an extension is not part of the phone number, "
-                        + "so give the number without it")
+                        + "so give the number without it"
+                )
             default: break  // isdn-subaddress and other parameters do not change the number
             }
         }
@@ -301,7 +306,8 @@ struct WrittenPhoneNumber: Equatable {
                 guard written.digits.count < PhoneNumberNormalizer.maximumWrittenDigits else {
                     throw PhoneNumberNormalizer.failure(
                         "too long: more than \(PhoneNumberNormalizer.maximumWrittenDigits) digits, and no phone number has "
-                            + "more than \(PhoneNumberNormalizer.maximumNationalLength) after its country code")
+                            + "more than \(PhoneNumberNormalizer.maximumNationalLength) after its country code"
+                    )
                 }
                 written.digits.append(digit)
             } else if scalar == "+" || scalar == "\u{FF0B}" {
@@ -363,7 +369,8 @@ struct WrittenPhoneNumber: Equatable {
         if digitsBefore > 0 && (extensionWord || xThenDigit || hashThenDigit) {
             return PhoneNumberNormalizer.failure(
                 "it has an extension ('\(restText)'); an extension is not part of the phone number, "
-                    + "so give the number without it")
+                    + "so give the number without it"
+            )
         }
         let scalar = scalars[index]
         guard scalar.properties.isAlphabetic else {
@@ -384,10 +391,12 @@ struct WrittenPhoneNumber: Equatable {
         }
         if digitsBefore == 0 {
             return PhoneNumberNormalizer.failure(
-                "it starts with the word '\(letters)': give only the number, without labels or other text")
+                "it starts with the word '\(letters)': give only the number, without labels or other text"
+            )
         }
         return PhoneNumberNormalizer.failure(
-            "it has letters ('\(letters)'): a phone number is written in digits only (vanity numbers like 1-800-FLOWERS too)")
+            "it has letters ('\(letters)'): a phone number is written in digits only (vanity numbers like 1-800-FLOWERS too)"
+        )
     }
 }
 

@@ -46,15 +46,29 @@ public enum SocialHandleNormalizer {
     /// Username rules of the platforms that publish them.
     static let rules: [String: HandleRule] = [
         "telegram": HandleRule(
-            minLength: 5, maxLength: 32, extraCharacters: [UInt8(ascii: "_")], allowed: "letters a-z, digits and _"),
+            minLength: 5,
+            maxLength: 32,
+            extraCharacters: [UInt8(ascii: "_")],
+            allowed: "letters a-z, digits and _"
+        ),
         "instagram": HandleRule(
-            minLength: 1, maxLength: 30, extraCharacters: [UInt8(ascii: "."), UInt8(ascii: "_")],
-            allowed: "letters a-z, digits, . and _"),
+            minLength: 1,
+            maxLength: 30,
+            extraCharacters: [UInt8(ascii: "."), UInt8(ascii: "_")],
+            allowed: "letters a-z, digits, . and _"
+        ),
         "x": HandleRule(
-            minLength: 1, maxLength: 15, extraCharacters: [UInt8(ascii: "_")], allowed: "letters a-z, digits and _"),
+            minLength: 1,
+            maxLength: 15,
+            extraCharacters: [UInt8(ascii: "_")],
+            allowed: "letters a-z, digits and _"
+        ),
         "tiktok": HandleRule(
-            minLength: 2, maxLength: 24, extraCharacters: [UInt8(ascii: "."), UInt8(ascii: "_")],
-            allowed: "letters a-z, digits, . and _"),
+            minLength: 2,
+            maxLength: 24,
+            extraCharacters: [UInt8(ascii: "."), UInt8(ascii: "_")],
+            allowed: "letters a-z, digits, . and _"
+        ),
     ]
 
     /// Hosts of profile links and the platform each belongs to.
@@ -141,7 +155,10 @@ public enum SocialHandleNormalizer {
     ///
     /// When a platform is given separately and the prefix is not a known platform, the colon is taken
     /// as part of the handle.
-    static func prefixedHandle(_ value: String, platformGiven: String?) throws(IdentifierError)
+    static func prefixedHandle(
+        _ value: String,
+        platformGiven: String?
+    ) throws(IdentifierError)
         -> (platform: String, handle: String)?
     {
         guard let colon = value.firstIndex(of: ":") else { return nil }
@@ -228,7 +245,12 @@ public enum SocialHandleNormalizer {
     }
 
     /// The handle in the path or query of a profile link on `host`.
-    static func handleInLink(platform: String, host: String, segments: [String], query: Substring)
+    static func handleInLink(
+        platform: String,
+        host: String,
+        segments: [String],
+        query: Substring
+    )
         throws(IdentifierError) -> String
     {
         let name = displayNames[platform] ?? platform

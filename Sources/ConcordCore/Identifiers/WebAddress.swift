@@ -199,7 +199,10 @@ public enum WebAddressNormalizer {
                 let rest = authority[(close + 1)...]
                 if let first = rest.first {
                     guard first == colon else {
-                        throw IdentifierError(kind, "“\(String(decoding: rest, as: UTF8.self))” after the IPv6 host is not a port")
+                        throw IdentifierError(
+                            kind,
+                            "“\(String(decoding: rest, as: UTF8.self))” after the IPv6 host is not a port"
+                        )
                     }
                     port = try WebAddressNormalizer.port(rest.dropFirst(), kind: kind)
                 }

@@ -19,7 +19,11 @@ extension CheckResult {
         }
         func null() { out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]) }
         func bool(_ b: Bool) {
-            if b { out.append(contentsOf: [0x74, 0x72, 0x75, 0x65]) } else { out.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65]) }
+            if b {
+                out.append(contentsOf: [0x74, 0x72, 0x75, 0x65])
+            } else {
+                out.append(contentsOf: [0x66, 0x61, 0x6C, 0x73, 0x65])
+            }
         }
         func time(_ t: Timestamp?) {
             guard let t else { return null() }

@@ -124,7 +124,9 @@ struct KeyTable<Value: BitwiseCopyable> {
         let count = bytes.count
         let key = UnsafeRawBufferPointer(bytes)
         while i + 8 <= count {
-            if arena.loadUnaligned(fromByteOffset: start + i, as: UInt64.self) != key.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
+            if arena.loadUnaligned(fromByteOffset: start + i, as: UInt64.self)
+                != key.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            {
                 return false
             }
             i += 8
@@ -185,7 +187,9 @@ struct KeyTable<Value: BitwiseCopyable> {
         arena.withUnsafeBytes { arena in
             while record < arena.count {
                 let length = Int(arena.loadUnaligned(fromByteOffset: record, as: UInt16.self))
-                let keyBytes = UnsafeBufferPointer(rebasing: arena.bindMemory(to: UInt8.self)[(record + 2)..<(record + 2 + length)])
+                let keyBytes = UnsafeBufferPointer(
+                    rebasing: arena.bindMemory(to: UInt8.self)[(record + 2)..<(record + 2 + length)]
+                )
                 placements.append((record, hash(keyBytes)))
                 record += 2 + length + Self.valueSize
             }

@@ -132,7 +132,8 @@ struct FieldReader {
         for (n, item) in items.enumerated() {
             guard let s = item.stringValue, !s.isEmpty, s.utf8.count <= 128 else {
                 issues.append(
-                    FieldIssue(pointer: pointer(key) + "/\(n)", detail: "expected a non-empty string of at most 128 bytes"))
+                    FieldIssue(pointer: pointer(key) + "/\(n)", detail: "expected a non-empty string of at most 128 bytes")
+                )
                 continue
             }
             out.append(s)

@@ -12,7 +12,8 @@ public enum Jurisdiction {
         NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM \
         SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE \
         VG VI VN VU WF WS YE YT ZA ZM ZW XK AC TA
-        """.split(separator: " ").map(String.init))
+        """.split(separator: " ").map(String.init)
+    )
 
     /// The upper-case code, or nil when `text` is not an assigned code. `UK` is read as `GB`.
     public static func normalize(_ text: String) -> String? {

@@ -85,5 +85,6 @@ public struct Money: Sendable, Hashable {
         MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN QAR RON RSD RUB SAR SBD \
         SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TOP TRY TTD TWD TZS UAH USD UYU UZS \
         VES WST XCD XCG YER ZAR ZMW ZWG
-        """.split(separator: " ").map(String.init))
+        """.split(separator: " ").map(String.init)
+    )
 }

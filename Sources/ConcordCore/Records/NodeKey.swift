@@ -35,7 +35,6 @@ public struct NodeKey: Sendable {
     /// The 32-byte seed to keep secret on disk.
     public var seed: Data { privateKey.rawRepresentation }
 
-
     /// Signs `message`, returning the 64-byte Ed25519 signature.
     public func sign(_ message: Data) -> Data {
         // Signing with a valid key over any bytes does not fail in practice; an empty result fails verification.

@@ -29,8 +29,12 @@ public struct NodeProfile: Sendable, Equatable, Codable {
 
     /// Creates a profile.
     public init(
-        organisation: String, kind: OrganisationKind, jurisdiction: String, languages: [String] = ["en"],
-        timeZone: String = "UTC", contact: String = ""
+        organisation: String,
+        kind: OrganisationKind,
+        jurisdiction: String,
+        languages: [String] = ["en"],
+        timeZone: String = "UTC",
+        contact: String = ""
     ) {
         self.organisation = organisation
         self.kind = kind

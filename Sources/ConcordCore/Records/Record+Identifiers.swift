@@ -21,8 +21,15 @@ public struct IndexedIdentifier: Sendable, Equatable {
 
     /// Creates an entry.
     public init(
-        identifier: Identifier, role: IdentifierRole?, typology: Typology?, jurisdiction: String?, confidence: Int?,
-        firstSeen: Timestamp, lastSeen: Timestamp, isReport: Bool, derived: Bool = false
+        identifier: Identifier,
+        role: IdentifierRole?,
+        typology: Typology?,
+        jurisdiction: String?,
+        confidence: Int?,
+        firstSeen: Timestamp,
+        lastSeen: Timestamp,
+        isReport: Bool,
+        derived: Bool = false
     ) {
         self.identifier = identifier
         self.role = role
@@ -51,16 +58,32 @@ extension Record {
             let identifier = Identifier(kind: kind, canonical: value)
             out.append(
                 IndexedIdentifier(
-                    identifier: identifier, role: role, typology: typology, jurisdiction: jurisdiction,
-                    confidence: confidence, firstSeen: first, lastSeen: last, isReport: isReport))
+                    identifier: identifier,
+                    role: role,
+                    typology: typology,
+                    jurisdiction: jurisdiction,
+                    confidence: confidence,
+                    firstSeen: first,
+                    lastSeen: last,
+                    isReport: isReport
+                )
+            )
             if kind == .url, let host = WebAddressNormalizer.host(ofCanonicalURL: value),
                 (try? IPAddressNormalizer.normalize(host)) == nil
             {
                 out.append(
                     IndexedIdentifier(
-                        identifier: Identifier(kind: .domain, canonical: host), role: .website, typology: typology,
-                        jurisdiction: jurisdiction, confidence: confidence, firstSeen: first, lastSeen: last,
-                        isReport: isReport, derived: true))
+                        identifier: Identifier(kind: .domain, canonical: host),
+                        role: .website,
+                        typology: typology,
+                        jurisdiction: jurisdiction,
+                        confidence: confidence,
+                        firstSeen: first,
+                        lastSeen: last,
+                        isReport: isReport,
+                        derived: true
+                    )
+                )
             }
         }
         switch kind {

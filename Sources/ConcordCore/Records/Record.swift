@@ -37,8 +37,15 @@ public final class Record: Sendable, Hashable {
     public let exercise: Bool
 
     init(
-        id: String, content: JSONValue, canonical: Data, signature: Data, kind: RecordKind, origin: String,
-        created: Timestamp, label: SharingLabel, exercise: Bool
+        id: String,
+        content: JSONValue,
+        canonical: Data,
+        signature: Data,
+        kind: RecordKind,
+        origin: String,
+        created: Timestamp,
+        label: SharingLabel,
+        exercise: Bool
     ) {
         self.id = id
         self.content = content
@@ -151,8 +158,16 @@ public final class Record: Sendable, Hashable {
         }
         guard content["body"]?.objectValue != nil else { throw .malformed("body is not an object") }
         return Record(
-            id: id, content: content, canonical: canonical, signature: signature, kind: kind, origin: origin,
-            created: created, label: label, exercise: exercise)
+            id: id,
+            content: content,
+            canonical: canonical,
+            signature: signature,
+            kind: kind,
+            origin: origin,
+            created: created,
+            label: label,
+            exercise: exercise
+        )
     }
 
     /// The kind's body.
@@ -206,7 +221,9 @@ extension SharingLabel {
             let jurisdictions = list("jurisdictions")
         else { return nil }
         self.init(
-            tlp: tlp, audience: Audience(nodes: nodes, communities: communities, jurisdictions: jurisdictions),
-            relay: relay)
+            tlp: tlp,
+            audience: Audience(nodes: nodes, communities: communities, jurisdictions: jurisdictions),
+            relay: relay
+        )
     }
 }

@@ -52,7 +52,8 @@ public enum RecordInput {
         r.rejectUnknown(
             labelFields.union([
                 "typology", "occurred_at", "jurisdiction", "loss", "victims", "narrative", "identifiers",
-            ]))
+            ])
+        )
         var body: [String: JSONValue] = [:]
         if let typology = readTypology(&r) { body["typology"] = .string(typology.rawValue) }
         let jurisdiction = r.jurisdiction("jurisdiction") ?? nodeJurisdiction
@@ -83,7 +84,8 @@ public enum RecordInput {
                                 "kind": .string(identifier.kind.rawValue),
                                 "value": .string(identifier.canonical),
                                 "role": .string((role ?? defaultRole(identifier.kind)).rawValue),
-                            ]))
+                            ])
+                        )
                     }
                     r.issues += ir.issues
                 }
@@ -116,7 +118,8 @@ public enum RecordInput {
         r.rejectUnknown(
             labelFields.union(identifierFields).union([
                 "typology", "confidence", "first_seen", "last_seen", "valid_until", "jurisdiction", "description",
-            ]))
+            ])
+        )
         var body: [String: JSONValue] = [:]
         let jurisdiction = r.jurisdiction("jurisdiction") ?? nodeJurisdiction
         body["jurisdiction"] = .string(jurisdiction)
@@ -164,7 +167,8 @@ public enum RecordInput {
     ///   - base: the JSON pointer of the item, prefixed to the pointers of its problems.
     ///   - defaultRegion: the region for national phone formats when the item names none.
     /// - Throws: `InputError` naming the bad field.
-    public static func identifier(_ json: JSONValue, at base: String = "", defaultRegion: String) throws(InputError) -> Identifier {
+    public static func identifier(_ json: JSONValue, at base: String = "", defaultRegion: String) throws(InputError) -> Identifier
+    {
         guard json.objectValue != nil else { throw InputError(pointer: base, detail: "expected an object, got \(json.typeName)") }
         var r = FieldReader(json, at: base)
         r.rejectUnknown(identifierFields)
@@ -191,8 +195,10 @@ public enum RecordInput {
             if let text = fields[name], text.utf8.count > limit { return nil }
         }
         return try? Identifier.normalize(
-            kind: kind, value: value,
-            hints: NormalizationHints(region: region, chain: fields["chain"], platform: fields["platform"], bank: fields["bank"]))
+            kind: kind,
+            value: value,
+            hints: NormalizationHints(region: region, chain: fields["chain"], platform: fields["platform"], bank: fields["bank"])
+        )
     }
 
     /// A retraction of the record `id` because a newer record of the same origin replaces it; it carries the
@@ -213,7 +219,8 @@ public enum RecordInput {
         guard let typology = Typology(lenient: text) else {
             r.fail(
                 "typology",
-                "\"\(text)\" is not a known typology; use one of \(Typology.allCases.map(\.rawValue).joined(separator: ", "))")
+                "\"\(text)\" is not a known typology; use one of \(Typology.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
             return nil
         }
         return typology
@@ -223,7 +230,9 @@ public enum RecordInput {
         guard let text = r.string("role", maxLength: 32) else { return nil }
         guard let role = IdentifierRole(rawValue: text.lowercased()) else {
             r.fail(
-                "role", "\"\(text)\" is not a role; use one of \(IdentifierRole.allCases.map(\.rawValue).joined(separator: ", "))")
+                "role",
+                "\"\(text)\" is not a role; use one of \(IdentifierRole.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
             return nil
         }
         return role
@@ -256,8 +265,10 @@ public enum RecordInput {
         guard let value else { return nil }
         do {
             return try Identifier.normalize(
-                kind: kind, value: value,
-                hints: NormalizationHints(region: region ?? defaultRegion, chain: chain, platform: platform, bank: bank))
+                kind: kind,
+                value: value,
+                hints: NormalizationHints(region: region ?? defaultRegion, chain: chain, platform: platform, bank: bank)
+            )
         } catch {
             r.fail("value", error.reason)
             return nil
@@ -280,7 +291,8 @@ public enum RecordInput {
             } else {
                 lr.fail(
                     "amount",
-                    "expected a non-negative amount with at most \(Money.exponent(of: currency.uppercased()) ?? 2) decimals")
+                    "expected a non-negative amount with at most \(Money.exponent(of: currency.uppercased()) ?? 2) decimals"
+                )
             }
         }
         r.issues += lr.issues
@@ -311,12 +323,16 @@ public enum RecordInput {
                     jurisdictions.append(c)
                 } else {
                     ar.issues.append(
-                        FieldIssue(pointer: ar.pointer("jurisdictions") + "/\(n)", detail: "\"\(code)\" is not a country code"))
+                        FieldIssue(pointer: ar.pointer("jurisdictions") + "/\(n)", detail: "\"\(code)\" is not a country code")
+                    )
                 }
             }
             r.issues += ar.issues
             audience = Audience(
-                nodes: Array(Set(nodes)), communities: Array(Set(communities)), jurisdictions: Array(Set(jurisdictions)))
+                nodes: Array(Set(nodes)),
+                communities: Array(Set(communities)),
+                jurisdictions: Array(Set(jurisdictions))
+            )
         }
         let relay = r.bool("relay")
         if tlp == .red && relay == true { r.fail("relay", "a RED record is never relayed") }

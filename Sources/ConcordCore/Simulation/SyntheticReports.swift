@@ -20,29 +20,61 @@ public struct SyntheticReports: Sendable {
 
     static let locales: [Locale] = [
         Locale(
-            code: "TH", currency: "THB", perSGD: 26.5, phone: { "08\($0.digits(1))-\($0.digits(3))-\($0.digits(4))" },
-            account: { ("004", "\($0.digits(3))-\($0.digits(1))-\($0.digits(5))-\($0.digits(1))") }),
+            code: "TH",
+            currency: "THB",
+            perSGD: 26.5,
+            phone: { "08\($0.digits(1))-\($0.digits(3))-\($0.digits(4))" },
+            account: { ("004", "\($0.digits(3))-\($0.digits(1))-\($0.digits(5))-\($0.digits(1))") }
+        ),
         Locale(
-            code: "MY", currency: "MYR", perSGD: 3.4, phone: { "01\($0.digits(1))-\($0.digits(3)) \($0.digits(4))" },
-            account: { ("MBBEMYKL", $0.digits(12)) }),
+            code: "MY",
+            currency: "MYR",
+            perSGD: 3.4,
+            phone: { "01\($0.digits(1))-\($0.digits(3)) \($0.digits(4))" },
+            account: { ("MBBEMYKL", $0.digits(12)) }
+        ),
         Locale(
-            code: "PH", currency: "PHP", perSGD: 43.0, phone: { "09\($0.digits(2)) \($0.digits(3)) \($0.digits(4))" },
-            account: { ("BPI", $0.digits(10)) }),
+            code: "PH",
+            currency: "PHP",
+            perSGD: 43.0,
+            phone: { "09\($0.digits(2)) \($0.digits(3)) \($0.digits(4))" },
+            account: { ("BPI", $0.digits(10)) }
+        ),
         Locale(
-            code: "SG", currency: "SGD", perSGD: 1.0, phone: { "9\($0.digits(3)) \($0.digits(4))" },
-            account: { ("7171", "\($0.digits(3))-\($0.digits(6))-\($0.digits(1))") }),
+            code: "SG",
+            currency: "SGD",
+            perSGD: 1.0,
+            phone: { "9\($0.digits(3)) \($0.digits(4))" },
+            account: { ("7171", "\($0.digits(3))-\($0.digits(6))-\($0.digits(1))") }
+        ),
         Locale(
-            code: "KE", currency: "KES", perSGD: 96.0, phone: { "07\($0.digits(2)) \($0.digits(3)) \($0.digits(3))" },
-            account: { ("01", $0.digits(13)) }),
+            code: "KE",
+            currency: "KES",
+            perSGD: 96.0,
+            phone: { "07\($0.digits(2)) \($0.digits(3)) \($0.digits(3))" },
+            account: { ("01", $0.digits(13)) }
+        ),
         Locale(
-            code: "NG", currency: "NGN", perSGD: 1150.0, phone: { "080\($0.digits(1)) \($0.digits(3)) \($0.digits(4))" },
-            account: { ("058", $0.digits(10)) }),
+            code: "NG",
+            currency: "NGN",
+            perSGD: 1150.0,
+            phone: { "080\($0.digits(1)) \($0.digits(3)) \($0.digits(4))" },
+            account: { ("058", $0.digits(10)) }
+        ),
         Locale(
-            code: "FJ", currency: "FJD", perSGD: 1.7, phone: { "9\($0.digits(2)) \($0.digits(4))" },
-            account: { ("ANZ", $0.digits(9)) }),
+            code: "FJ",
+            currency: "FJD",
+            perSGD: 1.7,
+            phone: { "9\($0.digits(2)) \($0.digits(4))" },
+            account: { ("ANZ", $0.digits(9)) }
+        ),
         Locale(
-            code: "GB", currency: "GBP", perSGD: 0.58, phone: { "07\($0.digits(3)) \($0.digits(6))" },
-            account: { _ in (nil, "GB82 WEST 1234 5698 7654 32") }),
+            code: "GB",
+            currency: "GBP",
+            perSGD: 0.58,
+            phone: { "07\($0.digits(3)) \($0.digits(6))" },
+            account: { _ in (nil, "GB82 WEST 1234 5698 7654 32") }
+        ),
     ]
 
     static let typologies: [(Typology, Double)] = [
@@ -75,7 +107,10 @@ public struct SyntheticReports: Sendable {
         case 1:
             return ["kind": .string("phone"), "value": .string("+66 8\(rng.digits(1)) \(rng.digits(3)) \(rng.digits(4))")]
         default:
-            return ["kind": .string("wallet"), "value": .string("0x" + (0..<40).map { _ in String(rng.next() % 16, radix: 16) }.joined())]
+            return [
+                "kind": .string("wallet"),
+                "value": .string("0x" + (0..<40).map { _ in String(rng.next() % 16, radix: 16) }.joined()),
+            ]
         }
     }
 
@@ -98,7 +133,10 @@ public struct SyntheticReports: Sendable {
         if rng.unit() < 0.5 {
             let word = Self.siteWords[Int(rng.next() % UInt64(Self.siteWords.count))]
             identifiers.append(
-                .object(["kind": .string("url"), "value": .string("http://\(word)\(rng.digits(5)).com/"), "role": .string("website")]))
+                .object([
+                    "kind": .string("url"), "value": .string("http://\(word)\(rng.digits(5)).com/"), "role": .string("website"),
+                ])
+            )
         }
         if rng.unit() < 0.3 {
             identifiers.append(.object(campaignPool[Int(rng.next() % UInt64(campaignPool.count))]))
