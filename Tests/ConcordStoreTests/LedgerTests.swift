@@ -153,4 +153,47 @@ struct LedgerTests {
             )
         }
     }
+
+    @Test(
+        "pipelined batches de-duplicate against the batch still being stored, and supersede what changed",
+        arguments: StoreBackend.available
+    )
+    func pipelined(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let ledger = Ledger(store: store, logger: testLogger)
+            let key = NodeKey()
+            func line(_ phone: String, _ confidence: Int64) -> JSONValue {
+                .object([
+                    "kind": .string("phone"), "value": .string(phone), "typology": .string("job"),
+                    "confidence": .integer(confidence),
+                ])
+            }
+            let batches: [[JSONValue]] = [
+                [line("081 111 1111", 50), line("081 222 2222", 50)],
+                [line("+66811111111", 50), line("081 222 2222", 90)],  // the same, then a change
+                [line("0811111111", 50), .object(["kind": .string("phone")])],
+            ]
+            var results: [[IndicatorOutcome]] = []
+            try await ledger.writeIndicatorBatches(batches, key: key, jurisdiction: "TH") { results.append($0) }
+            #expect(results.count == 3)
+            guard case .created(let first) = results[0][0], case .created(let second) = results[0][1] else {
+                Issue.record("expected two created, got \(results[0])")
+                return
+            }
+            #expect(results[1][0] == .duplicate(id: first))
+            guard case .created = results[1][1] else {
+                Issue.record("a changed confidence must be written, got \(results[1][1])")
+                return
+            }
+            #expect(results[2][0] == .duplicate(id: first))
+            guard case .rejected = results[2][1] else {
+                Issue.record("expected a rejection, got \(results[2][1])")
+                return
+            }
+            #expect(try await store.record(id: second)?.retractedBy != nil)
+            let changed = ledger.index.check(Identifier(kind: .phone, canonical: "+66812222222"))
+            #expect(changed.indicators == 1 && changed.highestConfidence == 90)
+            #expect(ledger.index.check(Identifier(kind: .phone, canonical: "+66811111111")).indicators == 1)
+        }
+    }
 }

@@ -15,6 +15,10 @@ public enum TLPLevel: String, CaseIterable, Sendable, Codable, Comparable {
 
     /// Reads a level as people write it: `TLP:AMBER+STRICT`, `amber_strict`, `White` (TLP 1.0 for clear).
     public init?(lenient text: String) {
+        if let exact = TLPLevel(rawValue: text) {
+            self = exact
+            return
+        }
         var t = text.lowercased().trimmingWhitespace()
         if t.hasPrefix("tlp:") { t.removeFirst(4) }
         t = t.replacingOccurrences(of: "_", with: "+").replacingOccurrences(of: " ", with: "+")

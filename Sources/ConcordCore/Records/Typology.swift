@@ -27,6 +27,10 @@ public enum Typology: String, CaseIterable, Sendable, Codable {
 
     /// Reads a typology as people write it (`Tech support`, `sextortion`, `BEC`).
     public init?(lenient text: String) {
+        if let exact = Typology(rawValue: text) {
+            self = exact
+            return
+        }
         let t = text.trimmingWhitespace().lowercased().replacingOccurrences(of: " ", with: "_")
             .replacingOccurrences(of: "-", with: "_")
         switch t {
