@@ -21,7 +21,8 @@ extension SQLStore {
                 """,
                 "CREATE INDEX records_origin ON records (origin, seq)",
                 """
-                CREATE TABLE record_identifiers (record_seq INTEGER NOT NULL REFERENCES records (seq), kind TEXT NOT NULL, \
+                CREATE TABLE record_identifiers (row_id INTEGER PRIMARY KEY AUTOINCREMENT, \
+                record_seq INTEGER NOT NULL REFERENCES records (seq), kind TEXT NOT NULL, \
                 value TEXT NOT NULL, role TEXT, typology TEXT, jurisdiction TEXT, confidence INTEGER, \
                 first_seen_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL, is_report INTEGER NOT NULL, \
                 derived INTEGER NOT NULL)
@@ -41,7 +42,8 @@ extension SQLStore {
                 """,
                 "CREATE INDEX records_origin ON records (origin, seq)",
                 """
-                CREATE TABLE record_identifiers (record_seq BIGINT NOT NULL REFERENCES records (seq), kind TEXT NOT NULL, \
+                CREATE TABLE record_identifiers (row_id BIGSERIAL PRIMARY KEY, \
+                record_seq BIGINT NOT NULL REFERENCES records (seq), kind TEXT NOT NULL, \
                 value TEXT NOT NULL, role TEXT, typology TEXT, jurisdiction TEXT, confidence BIGINT, \
                 first_seen_ms BIGINT NOT NULL, last_seen_ms BIGINT NOT NULL, is_report BIGINT NOT NULL, \
                 derived BIGINT NOT NULL)

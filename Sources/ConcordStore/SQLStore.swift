@@ -275,21 +275,22 @@ public final class SQLStore: RecordStore, TokenStore {
         through last: Int64,
         _ body: ([(IndexedIdentifier, retracted: Bool)]) -> Void
     ) async throws -> Int {
-        // Read in pages by record sequence so that neither engine holds one huge result in memory.
+        // Read in pages of identifier rows (a record may name a thousand), so that neither engine nor this
+        // process holds one huge result in memory.
         var after: Int64 = 0
         var total = 0
-        while after < last {
-            let upTo = min(after + 50_000, last)
+        while true {
             let rows = try await rawReader.rows(
-                Self.identifierSelect + " AND ri.record_seq > ? AND ri.record_seq <= ?",
-                [.integer(after), .integer(upTo)]
+                Self.identifierSelect.replacingOccurrences(of: "SELECT ", with: "SELECT ri.row_id, ")
+                    + " AND ri.record_seq <= ? AND ri.row_id > ? ORDER BY ri.row_id LIMIT 50000",
+                [.integer(last), .integer(after)]
             )
-            let page = rows.compactMap(Self.indexedIdentifier)
+            guard let lastRow = rows.last?.first?.integer else { return total }
+            let page = rows.compactMap { Self.indexedIdentifier(Array($0.dropFirst())) }
             total += page.count
             body(page)
-            after = upTo
+            after = lastRow
         }
-        return total
     }
 
     public func indexedIdentifiers(naming identifier: Identifier) async throws -> [(IndexedIdentifier, retracted: Bool)] {

@@ -32,24 +32,7 @@ struct BenchNode {
         let ledger = Ledger(store: store, logger: logger)
         let secret = TokenSecret.generate()
         _ = try await store.addToken(id: secret.id, hash: secret.hash, role: .checker, label: "bench")
-        // Reports of 1,000 identifiers each keep seeding quick; checks do not care which record named a number.
-        var drafts: [RecordDraft] = []
-        for start in stride(from: 0, to: identifiers, by: 1000) {
-            let items: [JSONValue] = (start..<min(start + 1000, identifiers)).map {
-                .object(["kind": .string("phone"), "value": .string(flaggedPhone($0))])
-            }
-            drafts.append(
-                try RecordInput.report(
-                    .object(["typology": .string("investment"), "identifiers": .array(items)]),
-                    nodeJurisdiction: "TH"
-                )
-            )
-            if drafts.count == 100 {
-                _ = try await ledger.append(await RecordDraft.signAll(drafts, with: key))
-                drafts = []
-            }
-        }
-        _ = try await ledger.append(await RecordDraft.signAll(drafts, with: key))
+        try await seed(ledger, key: key, count: identifiers) { Identifier(kind: .phone, canonical: flaggedPhone($0)) }
         await store.close()
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let profile = NodeProfile(organisation: "Bench", kind: .antiScamCentre, jurisdiction: "TH")

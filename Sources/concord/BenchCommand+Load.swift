@@ -32,25 +32,8 @@ extension BenchCommand {
                 let seeding = ContinuousClock.now
                 let key = NodeKey()
                 let ledger = Ledger(store: store, logger: logger)
-                var drafts: [RecordDraft] = []
                 var mix = IdentifierMix(rng: SeededRandom(seed: 9))
-                for start in stride(from: 0, to: identifiers, by: 1000) {
-                    let items: [JSONValue] = (start..<min(start + 1000, identifiers)).map { n in
-                        let id = mix.next(n)
-                        return .object(["kind": .string(id.kind.rawValue), "value": .string(id.canonical)])
-                    }
-                    drafts.append(
-                        try RecordInput.report(
-                            .object(["typology": .string("investment"), "identifiers": .array(items)]),
-                            nodeJurisdiction: "TH"
-                        )
-                    )
-                    if drafts.count == 100 {
-                        _ = try await ledger.append(await RecordDraft.signAll(drafts, with: key))
-                        drafts = []
-                    }
-                }
-                _ = try await ledger.append(await RecordDraft.signAll(drafts, with: key))
+                try await seed(ledger, key: key, count: identifiers) { mix.next($0) }
                 printLine(
                     "load: seeded \(format(Double(identifiers))) identifiers in \(String(format: "%.1f", seconds(ContinuousClock.now - seeding))) s"
                 )

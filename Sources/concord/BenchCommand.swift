@@ -33,6 +33,29 @@ struct IdentifierMix {
     }
 }
 
+/// Fills a store with `count` identifiers, in reports of 1,000 identifiers each so that seeding is quick
+/// (checks do not care which record named an identifier).
+func seed(_ ledger: Ledger, key: NodeKey, count: Int, identifier: (Int) -> Identifier) async throws {
+    var drafts: [RecordDraft] = []
+    for start in stride(from: 0, to: count, by: 1000) {
+        let items: [JSONValue] = (start..<min(start + 1000, count)).map { n in
+            let id = identifier(n)
+            return .object(["kind": .string(id.kind.rawValue), "value": .string(id.canonical)])
+        }
+        drafts.append(
+            try RecordInput.report(
+                .object(["typology": .string("investment"), "identifiers": .array(items)]),
+                nodeJurisdiction: "TH"
+            )
+        )
+        if drafts.count == 100 {
+            _ = try await ledger.append(await RecordDraft.signAll(drafts, with: key))
+            drafts = []
+        }
+    }
+    _ = try await ledger.append(await RecordDraft.signAll(drafts, with: key))
+}
+
 /// Resident memory of this process, in bytes.
 func residentBytes() -> Int {
     guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }

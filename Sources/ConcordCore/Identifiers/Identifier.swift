@@ -106,6 +106,20 @@ public struct Identifier: Hashable, Sendable, Codable {
 }
 
 extension String {
+    /// The text as a lower-case name of `[a-z0-9-]` (spaces and underscores read as dashes), as chains and
+    /// platforms are named; nil when it holds any other character.
+    func lowercaseSlug() -> String? {
+        var name = ""
+        for scalar in trimmingWhitespace().lowercased().unicodeScalars {
+            switch scalar {
+            case "a"..."z", "0"..."9", "-": name.unicodeScalars.append(scalar)
+            case " ", "_": name.unicodeScalars.append("-")
+            default: return nil
+            }
+        }
+        return name
+    }
+
     /// The string without leading and trailing white space (including no-break and zero-width spaces).
     func trimmingWhitespace() -> String {
         // Most values arrive trimmed: printable ASCII at both ends needs no Unicode look-ups.

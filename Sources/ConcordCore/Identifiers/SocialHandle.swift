@@ -131,19 +131,11 @@ public enum SocialHandleNormalizer {
 
     /// The name Concord uses for a platform; unknown platforms are kept as `[a-z0-9-]`, up to 32.
     static func canonicalPlatform(_ raw: String) throws(IdentifierError) -> String {
-        var name = ""
-        for scalar in raw.trimmingWhitespace().lowercased().unicodeScalars {
-            switch scalar {
-            case "a"..."z", "0"..."9", "-":
-                name.unicodeScalars.append(scalar)
-            case " ", "_":
-                name.unicodeScalars.append("-")
-            default:
-                throw IdentifierError(
-                    .handle,
-                    "\"\(raw)\" is not a platform name: use letters, digits and dashes (telegram, facebook, x, ...)"
-                )
-            }
+        guard let name = raw.lowercaseSlug() else {
+            throw IdentifierError(
+                .handle,
+                "\"\(raw)\" is not a platform name: use letters, digits and dashes (telegram, facebook, x, ...)"
+            )
         }
         guard !name.isEmpty && name.count <= 32 else {
             throw IdentifierError(.handle, "a platform name has 1 to 32 characters; \"\(raw)\" has \(name.count)")

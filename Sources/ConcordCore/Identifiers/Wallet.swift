@@ -140,19 +140,11 @@ public enum WalletNormalizer {
 
     /// The name Concord uses for a chain, nil for a token name (USDT), or an error for a malformed name.
     static func canonicalChainName(_ raw: String) throws(IdentifierError) -> String? {
-        var name = ""
-        for scalar in raw.trimmingWhitespace().lowercased().unicodeScalars {
-            switch scalar {
-            case "a"..."z", "0"..."9", "-":
-                name.unicodeScalars.append(scalar)
-            case " ", "_":
-                name.unicodeScalars.append("-")
-            default:
-                throw IdentifierError(
-                    .wallet,
-                    "\"\(raw)\" is not a chain name: use letters, digits and dashes (bitcoin, ethereum, tron, bsc, ...)"
-                )
-            }
+        guard let name = raw.lowercaseSlug() else {
+            throw IdentifierError(
+                .wallet,
+                "\"\(raw)\" is not a chain name: use letters, digits and dashes (bitcoin, ethereum, tron, bsc, ...)"
+            )
         }
         guard name.count >= 2 && name.count <= 32 else {
             throw IdentifierError(.wallet, "a chain name has 2 to 32 characters; \"\(raw)\" has \(name.count)")
