@@ -155,9 +155,6 @@ extension BenchCommand {
                     "http-batch: curl client: best \(String(format: "%.2f", curlTimes[0])) s, median \(String(format: "%.2f", curlTimes[curlTimes.count / 2])) s for \(format(Double(batch)))"
                 )
             }
-            printLine(
-                "http-batch: best \(String(format: "%.2f", times[0])) s, median \(String(format: "%.2f", times[times.count / 2])) s for \(format(Double(batch)))"
-            )
             // The JSON form, at its limit of 100,000 items.
             var items: [JSONValue] = []
             for n in 0..<100_000 {

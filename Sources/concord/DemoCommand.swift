@@ -116,12 +116,23 @@ struct DemoCommand: AsyncParsableCommand {
         if FileManager.default.fileExists(atPath: phishing) {
             let list = try PolkadotPhishingList(path: phishing)
             var created = 0
-            for start in stride(from: 0, to: list.indicators.count, by: 5000) {
-                let slice = Array(list.indicators[start..<min(start + 5000, list.indicators.count)])
-                let outcomes = try await ledger.writeIndicators(slice, key: key, jurisdiction: profile.jurisdiction)
-                created += outcomes.filter { if case .created = $0 { true } else { false } }.count
+            var duplicates = 0
+            var rejected = 0
+            let batches = stride(from: 0, to: list.indicators.count, by: 5000).map {
+                Array(list.indicators[$0..<min($0 + 5000, list.indicators.count)])
             }
-            printLine("loaded \(created) phishing domains and scam wallets from \(phishing)")
+            try await ledger.writeIndicatorBatches(batches, key: key, jurisdiction: profile.jurisdiction) { outcomes in
+                for outcome in outcomes {
+                    switch outcome {
+                    case .created: created += 1
+                    case .duplicate: duplicates += 1
+                    case .rejected: rejected += 1
+                    }
+                }
+            }
+            printLine(
+                "loaded \(created) phishing domains and scam wallets from \(phishing) (\(duplicates) repeated entries, \(rejected) not identifiers)"
+            )
         } else {
             printLine("(no \(phishing): the phishing deny list is not loaded)")
         }
