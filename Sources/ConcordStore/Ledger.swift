@@ -50,8 +50,8 @@ public final class Ledger: Sendable {
 
     /// Stores verified or newly signed records and indexes the new ones.
     /// - Returns: for each record, whether it was stored or a duplicate, in order.
-    public func append(_ records: [Record]) async throws -> [AppendOutcome] {
-        let outcomes = try await store.append(records)
+    public func append(_ records: [Record], receipt: Receipt? = nil) async throws -> [AppendOutcome] {
+        let outcomes = try await store.append(records, receipt: receipt)
         var fresh: [Record] = []
         progress.withLock { p in
             for (record, outcome) in zip(records, outcomes) {

@@ -55,7 +55,26 @@ extension SQLStore {
                 label TEXT NOT NULL, created_ms BIGINT NOT NULL, revoked_ms BIGINT)
                 """,
             ]
-        )
+        ),
+        Migration(
+            version: 2,
+            sqlite: [
+                """
+                CREATE TABLE peers (node_id TEXT PRIMARY KEY, url TEXT NOT NULL, public_key TEXT, jurisdiction TEXT, \
+                communities TEXT NOT NULL DEFAULT '', added_ms INTEGER NOT NULL, removed_ms INTEGER, \
+                cursor INTEGER NOT NULL DEFAULT 0, last_pull_ms INTEGER, last_error TEXT, errors INTEGER NOT NULL DEFAULT 0)
+                """,
+                "ALTER TABLE records ADD COLUMN hops INTEGER NOT NULL DEFAULT 0",
+            ],
+            postgres: [
+                """
+                CREATE TABLE peers (node_id TEXT PRIMARY KEY, url TEXT NOT NULL, public_key TEXT, jurisdiction TEXT, \
+                communities TEXT NOT NULL DEFAULT '', added_ms BIGINT NOT NULL, removed_ms BIGINT, \
+                cursor BIGINT NOT NULL DEFAULT 0, last_pull_ms BIGINT, last_error TEXT, errors BIGINT NOT NULL DEFAULT 0)
+                """,
+                "ALTER TABLE records ADD COLUMN hops BIGINT NOT NULL DEFAULT 0",
+            ]
+        ),
     ]
 
     /// Applies every migration newer than the store's schema, each in its own transaction.

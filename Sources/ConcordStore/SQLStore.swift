@@ -141,21 +141,34 @@ public final class SQLStore: RecordStore, TokenStore {
     // MARK: - Records
 
     static let recordColumns =
-        "seq, id, kind, origin, created_ms, received_ms, tlp, exercise, content, signature, retracted_by"
+        "seq, id, kind, origin, created_ms, received_ms, tlp, exercise, content, signature, retracted_by, hops"
 
+    /// Appends this node's own records.
     public func append(_ records: [Record]) async throws -> [AppendOutcome] {
-        guard !records.isEmpty else { return [] }
+        try await append(records, receipt: nil)
+    }
+
+    public func append(_ records: [Record], receipt: Receipt?) async throws -> [AppendOutcome] {
+        guard !records.isEmpty || receipt != nil else { return [] }
         let now = Timestamp.now().milliseconds
+        let hops = receipt?.hops ?? []
         return try await transaction { _ in
+            if let receipt {
+                _ = try await rawWriter.rows(
+                    "UPDATE peers SET cursor = ?, last_pull_ms = ?, last_error = NULL, errors = 0 WHERE node_id = ?",
+                    [.integer(receipt.cursor), .integer(now), .text(receipt.peer)]
+                )
+            }
             var outcomes: [AppendOutcome] = []
             outcomes.reserveCapacity(records.count)
-            for chunk in records.chunked(into: 400) {
+            for chunk in Array(records.enumerated()).chunked(into: 400) {
                 // Within a chunk the same id may appear twice: only the first is new.
                 var seenInChunk = Set<String>()
                 var binds: [SQLValue] = []
-                binds.reserveCapacity(chunk.count * 9)
-                for record in chunk where seenInChunk.insert(record.id).inserted {
+                binds.reserveCapacity(chunk.count * 10)
+                for (position, record) in chunk where seenInChunk.insert(record.id).inserted {
                     binds += [
+                        .integer(Int64(position < hops.count ? hops[position] : 0)),
                         .text(record.id), .text(record.kind.rawValue), .text(record.origin),
                         .integer(record.created.milliseconds),
                         .integer(now), .text(record.label.tlp.rawValue), .integer(record.exercise ? 1 : 0),
@@ -163,8 +176,8 @@ public final class SQLStore: RecordStore, TokenStore {
                     ]
                 }
                 let rows = try await rawWriter.rows(
-                    "INSERT INTO records (id, kind, origin, created_ms, received_ms, tlp, exercise, content, signature) VALUES "
-                        + Self.placeholders(rows: seenInChunk.count, columns: 9)
+                    "INSERT INTO records (hops, id, kind, origin, created_ms, received_ms, tlp, exercise, content, signature) VALUES "
+                        + Self.placeholders(rows: seenInChunk.count, columns: 10)
                         + " ON CONFLICT (id) DO NOTHING RETURNING seq, id",
                     binds
                 )
@@ -177,7 +190,7 @@ public final class SQLStore: RecordStore, TokenStore {
                 }
                 var identifierBinds: [SQLValue] = []
                 var identifierRows = 0
-                for record in chunk {
+                for (_, record) in chunk {
                     guard let seq = inserted.removeValue(forKey: record.id) else {
                         outcomes.append(.duplicate)
                         continue
@@ -261,7 +274,8 @@ public final class SQLStore: RecordStore, TokenStore {
             sequence: try row.decode(column: "seq", as: Int64.self),
             record: record,
             received: Timestamp(milliseconds: try row.decode(column: "received_ms", as: Int64.self)),
-            retractedBy: try row.decode(column: "retracted_by", as: String?.self)
+            retractedBy: try row.decode(column: "retracted_by", as: String?.self),
+            hops: try row.decode(column: "hops", as: Int.self)
         )
     }
 

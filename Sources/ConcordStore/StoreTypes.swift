@@ -10,13 +10,16 @@ public struct StoredRecord: Sendable, Equatable {
     public let received: Timestamp
     /// The id of the retraction that withdrew it, if any.
     public let retractedBy: String?
+    /// How many nodes it passed through to reach this one: 0 for this node's own records, 1 from the origin.
+    public let hops: Int
 
     /// Creates a stored record.
-    public init(sequence: Int64, record: Record, received: Timestamp, retractedBy: String?) {
+    public init(sequence: Int64, record: Record, received: Timestamp, retractedBy: String?, hops: Int = 0) {
         self.sequence = sequence
         self.record = record
         self.received = received
         self.retractedBy = retractedBy
+        self.hops = hops
     }
 }
 
@@ -71,11 +74,29 @@ public struct RecordQuery: Sendable, Equatable {
     }
 }
 
+/// Records pulled from a peer: who sent them, how far they travelled, and how far the pull got in the peer's log.
+public struct Receipt: Sendable, Equatable {
+    /// The peer they came from.
+    public let peer: String
+    /// The peer's log position the pull reached: stored with the records, in the same transaction.
+    public let cursor: Int64
+    /// Hops each record has travelled on arrival here, in the order of the records.
+    public let hops: [Int]
+
+    /// Creates a receipt.
+    public init(peer: String, cursor: Int64, hops: [Int]) {
+        self.peer = peer
+        self.cursor = cursor
+        self.hops = hops
+    }
+}
+
 /// The node's append-only log of signed records, with identifier rows for look-up.
 public protocol RecordStore: Sendable {
     /// Appends records in one transaction; each is stored or dropped as a duplicate. A retraction also marks
-    /// the record it withdraws, when both have the same origin.
-    func append(_ records: [Record]) async throws -> [AppendOutcome]
+    /// the record it withdraws, when both have the same origin. With a receipt, the peer's pull cursor moves in
+    /// the same transaction, so a crash never loses or repeats a pulled record's effect.
+    func append(_ records: [Record], receipt: Receipt?) async throws -> [AppendOutcome]
     /// The record with `id`, if held.
     func record(id: String) async throws -> StoredRecord?
     /// Records in log order.
