@@ -51,6 +51,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "ConcordFederation",
+            dependencies: [
+                "ConcordCore",
+                "ConcordStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "ConcordInterop",
             dependencies: ["ConcordCore"],
             swiftSettings: strictSettings
@@ -60,6 +71,8 @@ let package = Package(
             dependencies: [
                 "ConcordCore",
                 "ConcordStore",
+                "ConcordFederation",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 public import ConcordCore
+import ConcordFederation
 public import ConcordStore
 import Foundation
 public import Hummingbird
@@ -23,6 +25,10 @@ public struct NodeConfiguration: Sendable {
     public var limits: APILimits
     /// The registry served at `/metrics`.
     public var metricsRegistry: PrometheusCollectorRegistry
+    /// How often each peer is pulled when no nudge arrives.
+    public var pullInterval: Duration = .seconds(5)
+    /// The largest clock difference tolerated on signed federation requests.
+    public var maxClockSkew: Duration = .seconds(300)
 
     /// Creates a configuration; host defaults to loopback.
     public init(
@@ -75,6 +81,13 @@ public func buildApplication(
     )
     let metrics = NodeMetrics(registry: configuration.metricsRegistry)
     metrics.indexedIdentifiers.set(Int64(ledger.index.count))
+    let sync = PeerSync(
+        ledger: ledger,
+        peers: store,
+        client: PeerClient(http: HTTPClient(eventLoopGroupProvider: .singleton), key: configuration.key),
+        logger: logger,
+        interval: configuration.pullInterval
+    )
     let node = RunningNode(
         key: configuration.key,
         profile: configuration.profile,
@@ -82,19 +95,20 @@ public func buildApplication(
         ledger: ledger,
         metrics: metrics,
         limits: configuration.limits,
-        logger: logger
+        logger: logger,
+        sync: sync
     )
-    let router = buildRouter(node: node)
+    let router = buildRouter(node: node, verifier: RequestVerifier(peers: store, maxSkew: configuration.maxClockSkew))
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "concord"),
-        services: [LedgerService(ledger: ledger, store: store, metrics: metrics, interval: .seconds(1), logger: logger)],
+        services: [LedgerService(ledger: ledger, store: store, metrics: metrics, interval: .seconds(1), logger: logger), sync],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )
 }
 
-func buildRouter(node: RunningNode) -> Router<ConcordRequestContext> {
+func buildRouter(node: RunningNode, verifier: RequestVerifier) -> Router<ConcordRequestContext> {
     let router = Router(context: ConcordRequestContext.self)
     // Request counts and durations per route, into whatever metrics backend the process bootstrapped
     // (`concord serve` bootstraps Prometheus); no labels carry query strings or identifiers.
@@ -107,5 +121,6 @@ func buildRouter(node: RunningNode) -> Router<ConcordRequestContext> {
     RecordController(node: node).addRoutes(to: api)
     IndicatorController(node: node).addRoutes(to: api)
     CheckController(node: node).addRoutes(to: api)
+    FederationController(node: node, verifier: verifier).addRoutes(to: router.group("federation/v1"))
     return router
 }

@@ -1,4 +1,5 @@
 import ConcordCore
+import ConcordFederation
 import ConcordStore
 import Foundation
 import Hummingbird
@@ -118,6 +119,7 @@ struct IndicatorController {
             }
         }
         node.metrics.recordsWritten.increment(by: Int64(createdHere))
+        if createdHere > 0 { node.sync?.announce(except: nil) }
         node.metrics.indexedIdentifiers.set(Int64(node.index.count))
         var out = ByteBuffer()
         for result in results {

@@ -1,4 +1,5 @@
 import ConcordCore
+import ConcordFederation
 import ConcordStore
 import Foundation
 import Hummingbird
@@ -15,6 +16,8 @@ final class RunningNode: Sendable {
     let metrics: NodeMetrics
     let limits: APILimits
     let logger: Logger
+    /// The peer synchroniser, told when this node writes something new.
+    let sync: PeerSync?
 
     init(
         key: NodeKey,
@@ -23,7 +26,8 @@ final class RunningNode: Sendable {
         ledger: Ledger,
         metrics: NodeMetrics,
         limits: APILimits,
-        logger: Logger
+        logger: Logger,
+        sync: PeerSync? = nil
     ) {
         self.key = key
         self.profile = profile
@@ -32,6 +36,7 @@ final class RunningNode: Sendable {
         self.metrics = metrics
         self.limits = limits
         self.logger = logger
+        self.sync = sync
     }
 
     var index: CheckIndex { ledger.index }
@@ -43,6 +48,7 @@ final class RunningNode: Sendable {
         let outcomes = try await ledger.append(records)
         let stored = outcomes.filter { if case .stored = $0 { true } else { false } }.count
         metrics.recordsWritten.increment(by: Int64(stored))
+        if stored > 0 { sync?.announce(except: nil) }
         metrics.indexedIdentifiers.set(Int64(index.count))
         return Array(zip(records, outcomes))
     }

@@ -1,0 +1,88 @@
+public import Foundation
+
+/// A node's profile signed by its key, served at `GET /federation/v1/node`: how a peer learns the key that its
+/// pinned node id stands for, and who runs the node.
+public enum SignedProfile {
+    /// The signed profile document.
+    public static func make(profile: NodeProfile, key: NodeKey, at time: Timestamp = .now()) -> JSONValue {
+        let unsigned = body(profile: profile, key: key, at: time)
+        return unsigned.adding("signature", .string(ByteText.base64url(key.sign(unsigned.canonicalData))))
+    }
+
+    static func body(profile: NodeProfile, key: NodeKey, at time: Timestamp) -> JSONValue {
+        .object([
+            "node_id": .string(key.nodeID),
+            "public_key": .string(ByteText.base64url(key.publicKey)),
+            "organisation": .string(profile.organisation),
+            "kind": .string(profile.kind.rawValue),
+            "jurisdiction": .string(profile.jurisdiction),
+            "languages": .array(profile.languages.map(JSONValue.string)),
+            "time_zone": .string(profile.timeZone),
+            "contact": .string(profile.contact),
+            "signed_at": .string(time.rfc3339),
+        ])
+    }
+
+    /// Checks a signed profile against the node id a peer was pinned to.
+    /// - Returns: the peer's public key and jurisdiction, or nil when the document does not prove that id.
+    public static func verify(_ document: JSONValue, expectedNodeID: String) -> (publicKey: Data, jurisdiction: String)? {
+        guard case .object(var members) = document, let signatureText = members.removeValue(forKey: "signature")?.stringValue,
+            let signature = ByteText.fromBase64url(signatureText), let keyText = members["public_key"]?.stringValue,
+            let publicKey = ByteText.fromBase64url(keyText), publicKey.count == 32,
+            NodeID.derive(publicKey: publicKey) == expectedNodeID, members["node_id"]?.stringValue == expectedNodeID,
+            let jurisdiction = members["jurisdiction"]?.stringValue,
+            NodeID.verify(signature: signature, message: JSONValue.object(members).canonicalData, publicKey: publicKey)
+        else { return nil }
+        return (publicKey, jurisdiction)
+    }
+}
+
+/// The lines of `GET /federation/v1/records`: one line per record the peer may see, in log order, then a
+/// closing line with the cursor the pull reached.
+public enum RecordFeedLine: Sendable {
+    /// A record at `sequence` in the serving node's log, which reached it in `hops` hops.
+    case record(sequence: Int64, hops: Int, record: Record)
+    /// The end of a page: everything up to `cursor` was considered; `more` when the log goes on.
+    case end(cursor: Int64, more: Bool)
+
+    /// The line as JSON.
+    public var json: JSONValue {
+        switch self {
+        case .record(let sequence, let hops, let record):
+            .object(["sequence": .integer(sequence), "hops": .integer(Int64(hops)), "record": record.wire])
+        case .end(let cursor, let more):
+            .object(["cursor": .integer(cursor), "more": .bool(more)])
+        }
+    }
+
+    /// Reads a line, verifying a record's id, canonical form, origin and signature.
+    /// - Throws: `RecordError` for a record that fails verification, `FeedError` for a line of the wrong shape.
+    public static func parse(_ bytes: [UInt8]) throws -> RecordFeedLine {
+        let json: JSONValue
+        do {
+            json = try JSONValue.parse(bytes)
+        } catch {
+            throw FeedError.malformed("a line is not JSON")
+        }
+        if let cursor = json["cursor"]?.integerValue, case .bool(let more) = json["more"] {
+            return .end(cursor: cursor, more: more)
+        }
+        guard let sequence = json["sequence"]?.integerValue, let hops = json["hops"]?.integerValue, hops >= 0,
+            let wire = json["record"], let id = wire["id"]?.stringValue, let content = wire["content"],
+            let signatureText = wire["signature"]?.stringValue, let signature = ByteText.fromBase64url(signatureText)
+        else { throw FeedError.malformed("a line is neither a record nor the closing cursor") }
+        let record = try Record.verified(id: id, canonical: content.canonicalData, signature: signature)
+        return .record(sequence: sequence, hops: Int(hops), record: record)
+    }
+}
+
+/// A feed that does not have the expected shape.
+public enum FeedError: Error, Sendable, Equatable, CustomStringConvertible {
+    case malformed(String)
+
+    public var description: String {
+        switch self {
+        case .malformed(let what): "malformed feed: \(what)"
+        }
+    }
+}

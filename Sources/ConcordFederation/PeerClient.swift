@@ -1,0 +1,72 @@
+public import AsyncHTTPClient
+public import ConcordCore
+import Foundation
+public import NIOCore
+public import NIOHTTP1
+
+/// Requests to peers, each signed with this node's key (RFC 9421, Ed25519) and carrying the key itself so that
+/// the peer can check it against the node id it pinned.
+public struct PeerClient: Sendable {
+    /// The shared HTTP client.
+    public let http: HTTPClient
+    /// This node's key.
+    public let key: NodeKey
+    /// How long one request may take.
+    public let timeout: TimeAmount
+
+    /// Creates a client signing with `key`.
+    public init(http: HTTPClient, key: NodeKey, timeout: TimeAmount = .seconds(10)) {
+        self.http = http
+        self.key = key
+        self.timeout = timeout
+    }
+
+    /// A peer's answer.
+    public struct Answer: Sendable {
+        /// The HTTP status code.
+        public let status: Int
+        /// The body.
+        public let body: [UInt8]
+    }
+
+    /// The header that carries the signing node's public key.
+    public static let publicKeyHeader = PeerClientHeader.publicKey
+
+    /// Sends a signed request to `base + path`.
+    /// - Parameters:
+    ///   - maxBytes: the most body bytes accepted in the answer; more is an error, not a truncation.
+    public func send(
+        _ method: HTTPMethod,
+        base: String,
+        path: String,
+        query: String? = nil,
+        body: [UInt8]? = nil,
+        maxBytes: Int = 64 << 20
+    ) async throws -> Answer {
+        let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
+        var request = HTTPClientRequest(url: trimmed + path + (query.map { "?" + $0 } ?? ""))
+        request.method = method
+        let digest = body.map { ContentDigest.sha256($0) }
+        let (input, signature) = HTTPMessageSignature.sign(
+            method: method.rawValue,
+            path: path,
+            query: query,
+            contentDigest: digest,
+            keyID: key.nodeID,
+            created: .now(),
+            nonce: HTTPMessageSignature.makeNonce(),
+            key: key
+        )
+        request.headers.add(name: "Signature-Input", value: input)
+        request.headers.add(name: "Signature", value: signature)
+        request.headers.add(name: Self.publicKeyHeader, value: ByteText.base64url(key.publicKey))
+        if let body, let digest {
+            request.headers.add(name: "Content-Digest", value: digest)
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response = try await http.execute(request, timeout: timeout)
+        let bytes = try await response.body.collect(upTo: maxBytes)
+        return Answer(status: Int(response.status.code), body: Array(bytes.readableBytesView))
+    }
+}

@@ -1,0 +1,210 @@
+import AsyncHTTPClient
+public import ConcordCore
+public import ConcordStore
+import Foundation
+public import Logging
+import NIOHTTP1
+public import ServiceLifecycle
+import Synchronization
+
+/// Keeps this node in step with its peers: pulls what each peer may share with it (at once when nudged, and
+/// every `interval` as a safety net), verifies every record against its origin's key before storing it, and
+/// nudges its own peers when it has something new for them.
+///
+/// Each peer is pulled on its own, so a slow or dead peer does not hold up the others; a failing peer is
+/// retried with exponential backoff up to `maxBackoff`.
+public final class PeerSync: Service, Sendable {
+    let ledger: Ledger
+    let peers: any PeerStore
+    let client: PeerClient
+    let logger: Logger
+    let interval: Duration
+    let maxBackoff: Duration
+    let pageSize: Int
+
+    private let pulls: AsyncStream<String?>
+    private let pullRequests: AsyncStream<String?>.Continuation
+    private let announcements: AsyncStream<String?>
+    private let announcementRequests: AsyncStream<String?>.Continuation
+    private let backoff = Mutex([String: (failures: Int, retryAt: ContinuousClock.Instant)]())
+    private let rejected = Atomic<Int>(0)
+
+    /// Records refused because they failed verification, since start.
+    public var rejectedRecords: Int { rejected.load(ordering: .relaxed) }
+
+    /// Creates the synchroniser of a node.
+    public init(
+        ledger: Ledger,
+        peers: any PeerStore,
+        client: PeerClient,
+        logger: Logger,
+        interval: Duration = .seconds(5),
+        maxBackoff: Duration = .seconds(60),
+        pageSize: Int = 1000
+    ) {
+        self.ledger = ledger
+        self.peers = peers
+        self.client = client
+        self.logger = logger
+        self.interval = interval
+        self.maxBackoff = maxBackoff
+        self.pageSize = pageSize
+        (pulls, pullRequests) = AsyncStream.makeStream(of: String?.self, bufferingPolicy: .bufferingNewest(64))
+        (announcements, announcementRequests) = AsyncStream.makeStream(of: String?.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Asks for an immediate pull from `peer` (nil: from every peer), as a peer's nudge does.
+    public func pullSoon(from peer: String?) {
+        pullRequests.yield(peer)
+    }
+
+    /// Tells the peers (all but `except`) that this node has new records for them.
+    public func announce(except peer: String?) {
+        announcementRequests.yield(peer)
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.tick() }
+                group.addTask { await self.pullLoop() }
+                group.addTask { await self.announceLoop() }
+                await group.waitForAll()
+            }
+        }
+        pullRequests.finish()
+        announcementRequests.finish()
+        // The synchroniser owns its HTTP client: nothing else sends to peers.
+        try? await client.http.shutdown()
+    }
+
+    private func tick() async {
+        pullRequests.yield(nil)
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: interval)
+            } catch {
+                break
+            }
+            pullRequests.yield(nil)
+        }
+        pullRequests.finish()
+        announcementRequests.finish()
+    }
+
+    private func pullLoop() async {
+        for await target in pulls {
+            guard let all = try? await peers.peers() else { continue }
+            let chosen = all.filter { target == nil || $0.nodeID == target }
+            await withTaskGroup(of: Void.self) { group in
+                for peer in chosen where mayTry(peer.nodeID) || target != nil {
+                    group.addTask { await self.pullReporting(peer) }
+                }
+            }
+        }
+    }
+
+    private func announceLoop() async {
+        for await except in announcements {
+            guard let all = try? await peers.peers() else { continue }
+            await withTaskGroup(of: Void.self) { group in
+                for peer in all where peer.nodeID != except {
+                    group.addTask {
+                        // A nudge is a hint: a peer that misses it pulls on its next tick anyway.
+                        _ = try? await self.client.send(
+                            .POST,
+                            base: peer.url,
+                            path: "/federation/v1/nudge",
+                            body: Array("{}".utf8)
+                        )
+                    }
+                }
+            }
+        }
+    }
+
+    private func mayTry(_ peer: String) -> Bool {
+        backoff.withLock { $0[peer].map { ContinuousClock.now >= $0.retryAt } ?? true }
+    }
+
+    private func pullReporting(_ peer: Peer) async {
+        do {
+            try await pull(peer)
+            backoff.withLock { _ = $0.removeValue(forKey: peer.nodeID) }
+        } catch {
+            let failures = backoff.withLock { state -> Int in
+                let failures = (state[peer.nodeID]?.failures ?? 0) + 1
+                let wait = min(maxBackoff, .milliseconds(250) * (1 << min(failures, 16)))
+                state[peer.nodeID] = (failures, ContinuousClock.now + wait)
+                return failures
+            }
+            logger.warning(
+                "pull from peer failed; will retry",
+                metadata: ["peer.node_id": "\(peer.nodeID)", "peer.failures": "\(failures)", "error": "\(error)"]
+            )
+            try? await peers.recordPullFailure(nodeID: peer.nodeID, error: "\(error)")
+        }
+    }
+
+    /// Why a pull failed.
+    public enum PullError: Error, CustomStringConvertible {
+        case status(Int, String)
+        case unverifiedProfile
+
+        public var description: String {
+            switch self {
+            case .status(let code, let path): "the peer answered \(code) to \(path)"
+            case .unverifiedProfile: "the peer's profile does not prove the node id it was pinned to"
+            }
+        }
+    }
+
+    /// Pulls every page the peer has after this node's cursor, storing each page with its cursor.
+    public func pull(_ peer: Peer) async throws {
+        if peer.publicKey == nil {
+            let answer = try await client.send(.GET, base: peer.url, path: "/federation/v1/node", maxBytes: 1 << 20)
+            guard answer.status == 200 else { throw PullError.status(answer.status, "/federation/v1/node") }
+            guard let document = try? JSONValue.parse(answer.body),
+                let (publicKey, jurisdiction) = SignedProfile.verify(document, expectedNodeID: peer.nodeID)
+            else { throw PullError.unverifiedProfile }
+            try await peers.learnPeer(nodeID: peer.nodeID, publicKey: publicKey, jurisdiction: jurisdiction)
+        }
+        var cursor = peer.cursor
+        while true {
+            let answer = try await client.send(
+                .GET,
+                base: peer.url,
+                path: "/federation/v1/records",
+                query: "after=\(cursor)&limit=\(pageSize)"
+            )
+            guard answer.status == 200 else { throw PullError.status(answer.status, "/federation/v1/records") }
+            var records: [Record] = []
+            var hops: [Int] = []
+            var end: (cursor: Int64, more: Bool)?
+            for line in answer.body.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
+                do {
+                    switch try RecordFeedLine.parse(Array(line)) {
+                    case .record(_, let travelled, let record):
+                        records.append(record)
+                        hops.append(travelled + 1)
+                    case .end(let reached, let more):
+                        end = (reached, more)
+                    }
+                } catch let error as RecordError {
+                    rejected.add(1, ordering: .relaxed)
+                    logger.warning(
+                        "refused a record that failed verification",
+                        metadata: ["peer.node_id": "\(peer.nodeID)", "record.error": "\(error)"]
+                    )
+                }
+            }
+            guard let end, end.cursor >= cursor else { throw FeedError.malformed("the page has no closing cursor") }
+            let outcomes = try await ledger.append(records, receipt: Receipt(peer: peer.nodeID, cursor: end.cursor, hops: hops))
+            if outcomes.contains(where: { if case .stored = $0 { true } else { false } }) {
+                announce(except: peer.nodeID)
+            }
+            cursor = end.cursor
+            if !end.more { return }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+public import ConcordCore
+public import ConcordStore
+import Foundation
+import Synchronization
+
+/// Checks that a federation request comes from a live peer: its RFC 9421 signature verifies with the key it
+/// carries, that key hashes to the signer's node id, the id is a peer, the time is within the skew bound, the
+/// nonce was not seen before, and the body matches its digest.
+public final class RequestVerifier: Sendable {
+    let peers: any PeerStore
+    /// The largest clock difference tolerated between nodes.
+    public let maxSkew: Duration
+    private let seenNonces = Mutex([String: Int64]())
+
+    /// Creates a verifier over the node's peer registry.
+    public init(peers: any PeerStore, maxSkew: Duration = .seconds(300)) {
+        self.peers = peers
+        self.maxSkew = maxSkew
+    }
+
+    /// Why a federation request was refused, as the HTTP layer reports it.
+    public enum Refusal: Error, Sendable, Equatable {
+        /// 401: not signed, or the signature does not hold.
+        case unauthenticated(String)
+        /// 403: signed by a node that is not (or no longer) a peer.
+        case notAPeer(String)
+    }
+
+    /// Verifies a request.
+    /// - Returns: the peer that sent it.
+    public func verify(
+        method: String,
+        path: String,
+        query: String?,
+        body: [UInt8],
+        headers: (String) -> String?
+    ) async throws(Refusal) -> Peer {
+        guard let keyText = headers(PeerClientHeader.publicKey), let publicKey = ByteText.fromBase64url(keyText),
+            publicKey.count == 32
+        else { throw .unauthenticated("the request carries no \(PeerClientHeader.publicKey) header with a 32-byte key") }
+        var digest: String?
+        if !body.isEmpty {
+            guard let header = headers("Content-Digest"), ContentDigest.verify(header, body: body) else {
+                throw .unauthenticated("the body does not match its Content-Digest")
+            }
+            digest = header
+        }
+        let verified: VerifiedSignature
+        do {
+            verified = try HTTPMessageSignature.verify(
+                method: method,
+                path: path,
+                query: query,
+                contentDigest: digest,
+                signatureInput: headers("Signature-Input"),
+                signature: headers("Signature"),
+                publicKeyFor: { id in NodeID.derive(publicKey: publicKey) == id ? publicKey : nil },
+                now: .now(),
+                maxSkew: maxSkew
+            )
+        } catch {
+            throw .unauthenticated(error.description)
+        }
+        let peer: Peer?
+        do {
+            peer = try await peers.peer(nodeID: verified.keyID)
+        } catch {
+            throw .unauthenticated("the peer registry cannot be read")
+        }
+        guard let peer else { throw .notAPeer("node \(verified.keyID) is not a peer of this node") }
+        if let pinned = peer.publicKey, pinned != publicKey { throw .notAPeer("node \(verified.keyID) signed with another key") }
+        try remember(nonce: verified.keyID + "/" + verified.nonce, created: verified.created)
+        return peer
+    }
+
+    /// Refuses a nonce seen before; forgets nonces once they are too old to be accepted anyway.
+    private func remember(nonce: String, created: Timestamp) throws(Refusal) {
+        let now = Timestamp.now().milliseconds
+        let window = Int64(maxSkew.components.seconds) * 2000
+        let fresh = seenNonces.withLock { seen -> Bool in
+            if seen.count > 100_000 { seen = seen.filter { now - $0.value < window } }
+            return seen.updateValue(created.milliseconds, forKey: nonce) == nil
+        }
+        guard fresh else { throw .unauthenticated("replayed request: this nonce was seen before") }
+    }
+}
+
+/// Header names of federation requests.
+public enum PeerClientHeader {
+    /// The signing node's public key, base64url.
+    public static let publicKey = "Concord-Public-Key"
+}
