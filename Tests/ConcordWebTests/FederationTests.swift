@@ -1,0 +1,227 @@
+import AsyncHTTPClient
+import ConcordCore
+import ConcordStore
+import ConcordWeb
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import Testing
+
+/// Real nodes on 127.0.0.1 inside the test process, each with its own store and port, peered as a chain.
+@Suite("Federation between real nodes", .serialized)
+struct FederationTests {
+    /// One running node of a test network.
+    final class TestPeer: Sendable {
+        let directory: URL
+        let key: NodeKey
+        let profile: NodeProfile
+        let port: Int
+        let token: String
+        let group: ServiceGroup
+        let task: Task<Void, any Error>
+
+        var url: String { "http://127.0.0.1:\(port)" }
+
+        init(
+            directory: URL,
+            key: NodeKey,
+            profile: NodeProfile,
+            port: Int,
+            token: String,
+            group: ServiceGroup,
+            task: Task<Void, any Error>
+        ) {
+            self.directory = directory
+            self.key = key
+            self.profile = profile
+            self.port = port
+            self.token = token
+            self.group = group
+            self.task = task
+        }
+
+        func stop() async {
+            await group.triggerGracefulShutdown()
+            _ = try? await task.value
+        }
+    }
+
+    static let logger: Logger = {
+        var logger = Logger(label: "concord.tests.federation")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    /// Starts a node on `directory` (made when missing) and `port` (0 for any), with `peers` as (id, url).
+    static func start(
+        _ directory: URL,
+        key: NodeKey,
+        jurisdiction: String,
+        port: Int = 0,
+        peers: [(String, String)] = []
+    ) async throws -> TestPeer {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let database = DatabaseLocation.sqlite(path: directory.appendingPathComponent("concord.sqlite").path)
+        let store = try await SQLStore.open(database, logger: logger)
+        let secret = TokenSecret.generate()
+        _ = try await store.addToken(id: secret.id, hash: secret.hash, role: .analyst, label: "test")
+        for (id, url) in peers { try await store.addPeer(nodeID: id, url: url) }
+        await store.close()
+        let profile = NodeProfile(organisation: "Node \(jurisdiction)", kind: .lawEnforcement, jurisdiction: jurisdiction)
+        var configuration = NodeConfiguration(host: "127.0.0.1", port: port, key: key, profile: profile, database: database)
+        configuration.pullInterval = .milliseconds(500)
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = try await buildApplication(configuration: configuration, logger: logger) { continuation.yield($0) }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let task = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        let bound = await iterator.next() ?? port
+        return TestPeer(
+            directory: directory,
+            key: key,
+            profile: profile,
+            port: bound,
+            token: secret.token,
+            group: group,
+            task: task
+        )
+    }
+
+    /// Free ports, chosen by binding to 0 first, so that peers can be told each other's URL before they start.
+    static func freePorts(_ count: Int) throws -> [Int] {
+        var sockets: [Int32] = []
+        var ports: [Int] = []
+        for _ in 0..<count {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = 0
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+            _ = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            }
+            ports.append(Int(UInt16(bigEndian: address.sin_port)))
+            sockets.append(fd)
+        }
+        for fd in sockets { close(fd) }
+        return ports
+    }
+
+    static func call(
+        _ client: HTTPClient,
+        _ method: HTTPMethod,
+        _ url: String,
+        token: String,
+        body: String? = nil,
+        type: String? = nil
+    )
+        async throws -> (Int, [UInt8])
+    {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        if let body {
+            request.headers.add(name: "Content-Type", value: type ?? "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await client.execute(request, timeout: .seconds(10))
+        return (Int(response.status.code), Array(try await response.body.collect(upTo: 16 << 20).readableBytesView))
+    }
+
+    /// Whether `phone` checks flagged at `node`, polled until `deadline`.
+    static func becomesFlagged(
+        _ client: HTTPClient,
+        _ node: TestPeer,
+        _ phone: String,
+        within seconds: Double
+    ) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        repeat {
+            let (_, body) = try await call(client, .GET, node.url + "/api/v1/check?kind=phone&value=\(phone)", token: node.token)
+            if (try? JSONValue.parse(body))?["flagged"] == .bool(true) { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        } while Date() < deadline
+        return false
+    }
+
+    @Test("a GREEN indicator from A reaches C through B; a RED one for B stays at B; a restarted peer catches up")
+    func chain() async throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("concord-fed-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let keys = (0..<3).map { _ in NodeKey() }
+        let ports = try Self.freePorts(3)
+        let url = ports.map { "http://127.0.0.1:\($0)" }
+        let a = try await Self.start(
+            base.appendingPathComponent("a"),
+            key: keys[0],
+            jurisdiction: "TH",
+            port: ports[0],
+            peers: [(keys[1].nodeID, url[1])]
+        )
+        var b = try await Self.start(
+            base.appendingPathComponent("b"),
+            key: keys[1],
+            jurisdiction: "AU",
+            port: ports[1],
+            peers: [(keys[0].nodeID, url[0]), (keys[2].nodeID, url[2])]
+        )
+        let c = try await Self.start(
+            base.appendingPathComponent("c"),
+            key: keys[2],
+            jurisdiction: "FJ",
+            port: ports[2],
+            peers: [(keys[1].nodeID, url[1])]
+        )
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+
+        let lines = [
+            #"{"kind":"phone","value":"081 555 1234","typology":"job","tlp":"green"}"#,
+            #"{"kind":"phone","value":"081 555 9999","typology":"job","tlp":"red","audience":{"nodes":["\#(keys[1].nodeID)"]}}"#,
+        ]
+        let (status, _) = try await Self.call(
+            client,
+            .POST,
+            a.url + "/api/v1/indicators",
+            token: a.token,
+            body: lines.joined(separator: "\n") + "\n",
+            type: "application/x-ndjson"
+        )
+        #expect(status == 200)
+        #expect(try await Self.becomesFlagged(client, c, "%2B66815551234", within: 5), "GREEN did not reach C through B")
+        #expect(try await Self.becomesFlagged(client, b, "%2B66815559999", within: 5), "RED did not reach its named recipient B")
+        // Give C's puller several rounds to show that RED never travels on.
+        try await Task.sleep(for: .seconds(2))
+        #expect(!(try await Self.becomesFlagged(client, c, "%2B66815559999", within: 0.1)), "RED was relayed to C")
+
+        // B goes down; A writes; B comes back on the same store and port and catches up, with nothing twice.
+        await b.stop()
+        let more = (0..<50).map {
+            #"{"kind":"phone","value":"0816\#(String(format: "%06d", $0))","typology":"loan","tlp":"green"}"#
+        }
+        _ = try await Self.call(
+            client,
+            .POST,
+            a.url + "/api/v1/indicators",
+            token: a.token,
+            body: more.joined(separator: "\n"),
+            type: "application/x-ndjson"
+        )
+        b = try await Self.start(base.appendingPathComponent("b"), key: keys[1], jurisdiction: "AU", port: ports[1])
+        #expect(
+            try await Self.becomesFlagged(client, c, "%2B66816000049", within: 10),
+            "records written while B was down never reached C"
+        )
+        let (_, body) = try await Self.call(client, .GET, c.url + "/api/v1/check?kind=phone&value=%2B66816000000", token: c.token)
+        #expect(
+            (try? JSONValue.parse(body))?["indicators"] == .integer(1),
+            "a record arrived twice: \(String(decoding: body, as: UTF8.self))"
+        )
+
+        try await client.shutdown()
+        for node in [a, b, c] { await node.stop() }
+    }
+}
