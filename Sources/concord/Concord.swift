@@ -8,7 +8,7 @@ struct Concord: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, IDCommand.self, PeerCommand.self, ServeCommand.self, TokenCommand.self, CheckCommand.self,
             ImportCommand.self,
-            ExportCommand.self, NormalizeCommand.self, DemoCommand.self, BenchCommand.self,
+            ExportCommand.self, NormalizeCommand.self, DemoCommand.self, SimulateCommand.self, BenchCommand.self,
         ]
     )
 }

@@ -15,16 +15,24 @@ import UnixSignals
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Start a demo node with sample data and print its URL and tokens.",
+        abstract: "Start a simulated region of nodes on loopback (or one node with --nodes 1) and print URLs and tokens.",
         discussion: """
-            Creates a fresh node (a Thai anti-scam centre) in a temporary directory, loads synthetic victim \
-            reports and, when ../shared/data is there, the polkadot-js phishing deny list, then serves it until \
-            Ctrl-C. With --self-test it checks its own API over HTTP and exits.
+            By default ten members of a region (anti-scam centres, police units, a bank, a telco, an EU partner) \
+            run in this process, each with its own store and port, peered as a partial mesh; a simulator feeds \
+            them victim reports and records flow between them under their sharing labels until Ctrl-C. \
+            With --nodes 1, one Thai anti-scam centre with synthetic reports and, when ../shared/data is there, \
+            the polkadot-js phishing deny list. With --self-test the demo checks itself over HTTP and exits.
             """
     )
 
-    @Option(help: "Port to listen on (0 picks a free one).")
+    @Option(help: "Nodes in the region (1 to 10); 1 runs a single node.")
+    var nodes: Int = 10
+
+    @Option(help: "Port to listen on, the first of the region's (0 picks free ones).")
     var port: Int = 8080
+
+    @Option(help: "Reports a second the simulator feeds the region (0: none).")
+    var rate: Double = 2
 
     @Option(help: "Data directory; default: a new temporary directory.")
     var dataDir: String?
@@ -39,6 +47,10 @@ struct DemoCommand: AsyncParsableCommand {
     var selfTest = false
 
     func run() async throws {
+        guard (1...RegionDemo.members.count).contains(nodes) else {
+            throw ValidationError("--nodes must be 1 to \(RegionDemo.members.count)")
+        }
+        if nodes > 1 { return try await runRegion() }
         let logger = makeLogger(level: .warning)
         let path =
             dataDir
@@ -223,5 +235,144 @@ struct DemoSelfTest {
         let response = try await client.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)
         return try JSONValue.parse(Array(body.readableBytesView))
+    }
+}
+
+extension DemoCommand {
+    func runRegion() async throws {
+        let logger = makeLogger(level: .error)
+        let root =
+            dataDir.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent(
+                "concord-region-\(UInt32.random(in: 0...UInt32.max))"
+            )
+        let region = RegionDemo(count: nodes, basePort: port, reportsPerNode: min(reports, 50), logger: logger)
+        let (running, services) = try await region.build(in: root)
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        region.printTable(running, root: root)
+        var passed = true
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await Task.sleep(for: .milliseconds(500))
+            if selfTest {
+                passed = await RegionSelfTest(running: running, client: client).run()
+                await group.triggerGracefulShutdown()
+            } else {
+                printLine(
+                    "Records flow between the nodes; the simulator files \(rate) reports a second. Ctrl-C stops every node."
+                )
+                if rate > 0 {
+                    let simulator = Simulator(
+                        targets: running.map {
+                            Simulator.Target(url: $0.url, token: $0.analystToken, jurisdiction: $0.member.jurisdiction)
+                        },
+                        rate: rate,
+                        count: nil,
+                        seed: 2024
+                    )
+                    tasks.addTask { _ = await simulator.run(client: client) }
+                }
+                tasks.addTask { await RegionSelfTest(running: running, client: client).watch() }
+            }
+            try await tasks.next()
+            tasks.cancelAll()
+        }
+        try? await client.shutdown()
+        if !passed { throw ExitCode(1) }
+    }
+}
+
+/// The region demo's own checks, over HTTP: a GREEN report reaches the far members through relays, a RED one
+/// stays with its named recipient.
+struct RegionSelfTest {
+    let running: [RegionDemo.Running]
+    let client: HTTPClient
+
+    func call(_ method: HTTPMethod, _ url: String, token: String, body: String? = nil) async throws -> JSONValue {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await client.execute(request, timeout: .seconds(10))
+        return try JSONValue.parse(Array(try await response.body.collect(upTo: 1 << 20).readableBytesView))
+    }
+
+    func flagged(_ node: RegionDemo.Running, _ phone: String) async -> Bool {
+        let answer = try? await call(
+            .GET,
+            node.url + "/api/v1/check?kind=phone&value=%2B\(phone.dropFirst())",
+            token: node.analystToken
+        )
+        return answer?["flagged"] == .bool(true)
+    }
+
+    /// Seconds until `phone` is flagged at `node`, or nil after `limit`.
+    func arrival(
+        _ node: RegionDemo.Running,
+        _ phone: String,
+        from start: ContinuousClock.Instant,
+        limit: Duration
+    ) async -> Double? {
+        while ContinuousClock.now - start < limit {
+            if await flagged(node, phone) { return seconds(ContinuousClock.now - start) }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return nil
+    }
+
+    func run() async -> Bool {
+        guard let origin = running.first else { return false }
+        var failures = 0
+        func expect(_ what: String, _ ok: Bool, _ detail: String) {
+            printLine("\(ok ? "ok  " : "FAIL") \(what): \(detail)")
+            if !ok { failures += 1 }
+        }
+        let green = "+6681\(String(format: "%07d", Int.random(in: 0..<10_000_000)))"
+        let started = ContinuousClock.now
+        let report = #"{"typology":"investment","tlp":"green","identifiers":[{"kind":"phone","value":"\#(green)"}]}"#
+        let answer = try? await call(.POST, origin.url + "/api/v1/reports", token: origin.analystToken, body: report)
+        expect("GREEN report filed at \(origin.member.name)", answer?["id"] != nil, answer?["id"]?.stringValue ?? "no id")
+        for node in running.dropFirst() {
+            let time = await arrival(node, green, from: started, limit: .seconds(15))
+            expect("reached \(node.member.name)", time != nil, time.map { String(format: "%.2f s", $0) } ?? "not within 15 s")
+        }
+        if let recipient = running.dropFirst().first {
+            let red = "+6681\(String(format: "%07d", Int.random(in: 0..<10_000_000)))"
+            let body =
+                #"{"typology":"extortion","tlp":"red","audience":{"nodes":["\#(recipient.key.nodeID)"]},"identifiers":[{"kind":"phone","value":"\#(red)"}]}"#
+            _ = try? await call(.POST, origin.url + "/api/v1/reports", token: origin.analystToken, body: body)
+            let time = await arrival(recipient, red, from: .now, limit: .seconds(15))
+            expect(
+                "RED report reached its named recipient \(recipient.member.name)",
+                time != nil,
+                time.map { String(format: "%.2f s", $0) } ?? "no"
+            )
+            try? await Task.sleep(for: .seconds(3))
+            for node in running.dropFirst(2) {
+                let leaked = await flagged(node, red)
+                expect("RED report kept from \(node.member.name)", !leaked, leaked ? "it arrived" : "not there")
+            }
+        }
+        printLine(failures == 0 ? "demo self-test: all checks held" : "demo self-test: \(failures) checks failed")
+        return failures == 0
+    }
+
+    /// Prints each node's log length every five seconds, so records can be seen flowing.
+    func watch() async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: .seconds(5)) } catch { return }
+            var cells: [String] = []
+            for node in running {
+                let ready = try? await call(.GET, node.url + "/readyz", token: node.analystToken)
+                cells.append("\(node.member.name) \(ready?["log_sequence"]?.integerValue ?? 0)")
+            }
+            printLine("records held: " + cells.joined(separator: " | "))
+        }
     }
 }

@@ -69,6 +69,20 @@ public struct SyntheticReports: Sendable {
             account: { ("ANZ", $0.digits(9)) }
         ),
         Locale(
+            code: "AU",
+            currency: "AUD",
+            perSGD: 1.13,
+            phone: { "04\($0.digits(2)) \($0.digits(3)) \($0.digits(3))" },
+            account: { ("062-000", $0.digits(8)) }
+        ),
+        Locale(
+            code: "NL",
+            currency: "EUR",
+            perSGD: 0.69,
+            phone: { "06-\($0.digits(8))" },
+            account: { _ in (nil, "NL91 ABNA 0417 1643 00") }
+        ),
+        Locale(
             code: "GB",
             currency: "GBP",
             perSGD: 0.58,
@@ -94,7 +108,9 @@ public struct SyntheticReports: Sendable {
     public init(seed: UInt64, jurisdictions: [String]? = nil) {
         rng = SeededRandom(seed: seed)
         let known = Self.locales.map(\.code)
-        self.jurisdictions = (jurisdictions ?? known).filter { known.contains($0) }
+        let chosen = (jurisdictions ?? known).filter { known.contains($0) }
+        // Jurisdictions with no locale here fall back to all the known ones rather than to none.
+        self.jurisdictions = chosen.isEmpty ? known : chosen
         for _ in 0..<40 { campaignPool.append(makeCampaignIdentifier()) }
     }
 
