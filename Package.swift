@@ -122,6 +122,7 @@ let package = Package(
             dependencies: [
                 "ConcordCore",
                 "ConcordStore",
+                "ConcordFederation",
                 "ConcordWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import ConcordCore
+import ConcordFederation
 import ConcordStore
 import ConcordWeb
 import Foundation
@@ -223,5 +224,52 @@ struct FederationTests {
 
         try await client.shutdown()
         for node in [a, b, c] { await node.stop() }
+    }
+
+    @Test("requests from a node that is not a peer, unsigned or replayed are refused as problem+json")
+    func refusals() async throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("concord-fed-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let peerKey = NodeKey()
+        let node = try await Self.start(
+            base.appendingPathComponent("n"),
+            key: NodeKey(),
+            jurisdiction: "TH",
+            peers: [(peerKey.nodeID, "http://127.0.0.1:9")]
+        )
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        // Unsigned.
+        var request = HTTPClientRequest(url: node.url + "/federation/v1/records?after=0")
+        var response = try await http.execute(request, timeout: .seconds(10))
+        var body = try await response.body.collect(upTo: 1 << 20)
+        #expect(response.status == .unauthorized)
+        #expect(response.headers.first(name: "Content-Type") == "application/problem+json")
+        // Signed by a stranger.
+        let stranger = PeerClient(http: http, key: NodeKey())
+        #expect(try await stranger.send(.GET, base: node.url, path: "/federation/v1/records", query: "after=0").status == 403)
+        // Signed by the peer: served; the same signed request sent again is refused as a replay.
+        let peer = PeerClient(http: http, key: peerKey)
+        #expect(try await peer.send(.GET, base: node.url, path: "/federation/v1/records", query: "after=0").status == 200)
+        let digestless = HTTPMessageSignature.sign(
+            method: "GET",
+            path: "/federation/v1/records",
+            query: "after=0",
+            contentDigest: nil,
+            keyID: peerKey.nodeID,
+            created: .now(),
+            nonce: "fixed-nonce",
+            key: peerKey
+        )
+        for expected in [HTTPResponseStatus.ok, .unauthorized] {
+            request = HTTPClientRequest(url: node.url + "/federation/v1/records?after=0")
+            request.headers.add(name: "Signature-Input", value: digestless.signatureInput)
+            request.headers.add(name: "Signature", value: digestless.signature)
+            request.headers.add(name: "Concord-Public-Key", value: ByteText.base64url(peerKey.publicKey))
+            response = try await http.execute(request, timeout: .seconds(10))
+            body = try await response.body.collect(upTo: 1 << 20)
+            #expect(response.status == expected, "\(String(buffer: body))")
+        }
+        try await http.shutdown()
+        await node.stop()
     }
 }
