@@ -35,12 +35,16 @@ public struct PeerClient: Sendable {
     /// Sends a signed request to `base + path`.
     /// - Parameters:
     ///   - maxBytes: the most body bytes accepted in the answer; more is an error, not a truncation.
+    /// - Parameters:
+    ///   - target: the node id the request is for, signed into it (the `tag` parameter) so that no other node
+    ///     accepts it if it is replayed there.
     public func send(
         _ method: HTTPMethod,
         base: String,
         path: String,
         query: String? = nil,
         body: [UInt8]? = nil,
+        target: String,
         maxBytes: Int = 64 << 20
     ) async throws -> Answer {
         let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
@@ -55,7 +59,8 @@ public struct PeerClient: Sendable {
             keyID: key.nodeID,
             created: .now(),
             nonce: HTTPMessageSignature.makeNonce(),
-            key: key
+            key: key,
+            tag: target
         )
         request.headers.add(name: "Signature-Input", value: input)
         request.headers.add(name: "Signature", value: signature)

@@ -17,6 +17,8 @@ public final class PeerSync: Service, Sendable {
     let ledger: Ledger
     let peers: any PeerStore
     let client: PeerClient
+    /// This node as its peers see it, for checking that what they send was theirs to send.
+    let ownFacts: PeerFacts
     let logger: Logger
     let interval: Duration
     let maxBackoff: Duration
@@ -27,6 +29,10 @@ public final class PeerSync: Service, Sendable {
     private let announcements: AsyncStream<String?>
     private let announcementRequests: AsyncStream<String?>.Continuation
     private let backoff = Mutex([String: (failures: Int, retryAt: ContinuousClock.Instant)]())
+    /// Peers being pulled now, and whether another pull was asked for meanwhile.
+    private let inFlight = Mutex([String: Bool]())
+    /// The most pages one pull takes before letting the next round begin.
+    let maxPagesPerPull = 200
     private let rejected = Atomic<Int>(0)
 
     /// Records refused because they failed verification, since start.
@@ -37,6 +43,7 @@ public final class PeerSync: Service, Sendable {
         ledger: Ledger,
         peers: any PeerStore,
         client: PeerClient,
+        ownFacts: PeerFacts,
         logger: Logger,
         interval: Duration = .seconds(5),
         maxBackoff: Duration = .seconds(60),
@@ -45,6 +52,7 @@ public final class PeerSync: Service, Sendable {
         self.ledger = ledger
         self.peers = peers
         self.client = client
+        self.ownFacts = ownFacts
         self.logger = logger
         self.interval = interval
         self.maxBackoff = maxBackoff
@@ -93,14 +101,49 @@ public final class PeerSync: Service, Sendable {
     }
 
     private func pullLoop() async {
-        for await target in pulls {
-            guard let all = try? await peers.peers() else { continue }
-            let chosen = all.filter { target == nil || $0.nodeID == target }
-            await withTaskGroup(of: Void.self) { group in
-                for peer in chosen where mayTry(peer.nodeID) || target != nil {
-                    group.addTask { await self.pullReporting(peer) }
+        // Each peer is pulled in its own child task; a peer already being pulled is marked to be pulled again
+        // when that pull ends, so neither a slow peer nor a burst of nudges holds up the others.
+        await withDiscardingTaskGroup { group in
+            for await target in pulls {
+                guard let all = try? await peers.peers() else { continue }
+                for peer in all where (target == nil || peer.nodeID == target) && (mayTry(peer.nodeID) || target != nil) {
+                    guard startPull(peer.nodeID) else { continue }
+                    group.addTask {
+                        var current = peer
+                        while true {
+                            await self.pullReporting(current)
+                            guard self.finishPull(peer.nodeID), let fresh = try? await self.peers.peer(nodeID: peer.nodeID) else {
+                                break
+                            }
+                            current = fresh
+                        }
+                    }
                 }
             }
+        }
+    }
+
+    /// Marks a pull of `peer` as started; false (and a request to pull again) when one is already running.
+    private func startPull(_ peer: String) -> Bool {
+        inFlight.withLock { state in
+            if state[peer] != nil {
+                state[peer] = true
+                return false
+            }
+            state[peer] = false
+            return true
+        }
+    }
+
+    /// Ends a pull of `peer`; true when another was asked for meanwhile (and it is now running).
+    private func finishPull(_ peer: String) -> Bool {
+        inFlight.withLock { state in
+            if state[peer] == true {
+                state[peer] = false
+                return true
+            }
+            state[peer] = nil
+            return false
         }
     }
 
@@ -115,7 +158,8 @@ public final class PeerSync: Service, Sendable {
                             .POST,
                             base: peer.url,
                             path: "/federation/v1/nudge",
-                            body: Array("{}".utf8)
+                            body: Array("{}".utf8),
+                            target: peer.nodeID
                         )
                     }
                 }
@@ -162,7 +206,13 @@ public final class PeerSync: Service, Sendable {
     /// Pulls every page the peer has after this node's cursor, storing each page with its cursor.
     public func pull(_ peer: Peer) async throws {
         if peer.publicKey == nil {
-            let answer = try await client.send(.GET, base: peer.url, path: "/federation/v1/node", maxBytes: 1 << 20)
+            let answer = try await client.send(
+                .GET,
+                base: peer.url,
+                path: "/federation/v1/node",
+                target: peer.nodeID,
+                maxBytes: 1 << 20
+            )
             guard answer.status == 200 else { throw PullError.status(answer.status, "/federation/v1/node") }
             guard let document = try? JSONValue.parse(answer.body),
                 let (publicKey, jurisdiction) = SignedProfile.verify(document, expectedNodeID: peer.nodeID)
@@ -170,12 +220,13 @@ public final class PeerSync: Service, Sendable {
             try await peers.learnPeer(nodeID: peer.nodeID, publicKey: publicKey, jurisdiction: jurisdiction)
         }
         var cursor = peer.cursor
-        while true {
+        for _ in 0..<maxPagesPerPull {
             let answer = try await client.send(
                 .GET,
                 base: peer.url,
                 path: "/federation/v1/records",
-                query: "after=\(cursor)&limit=\(pageSize)"
+                query: "after=\(cursor)&limit=\(pageSize)",
+                target: peer.nodeID
             )
             guard answer.status == 200 else { throw PullError.status(answer.status, "/federation/v1/records") }
             var records: [Record] = []
@@ -185,20 +236,40 @@ public final class PeerSync: Service, Sendable {
                 do {
                     switch try RecordFeedLine.parse(Array(line)) {
                     case .record(_, let travelled, let record):
+                        // What the sender was not allowed to send is not taken: a RED record not naming this node,
+                        // an AMBER+STRICT one relayed, one past the hop limit.
+                        guard
+                            SharingPolicy.mayServe(
+                                record,
+                                hops: travelled,
+                                holder: peer.nodeID,
+                                to: ownFacts
+                            )
+                        else {
+                            rejected.add(1, ordering: .relaxed)
+                            logger.warning(
+                                "refused a record its label did not let the peer send",
+                                metadata: ["peer.node_id": "\(peer.nodeID)", "record.id": "\(record.id)"]
+                            )
+                            continue
+                        }
                         records.append(record)
                         hops.append(travelled + 1)
                     case .end(let reached, let more):
                         end = (reached, more)
                     }
-                } catch let error as RecordError {
+                } catch {
                     rejected.add(1, ordering: .relaxed)
-                    logger.warning(
-                        "refused a record that failed verification",
-                        metadata: ["peer.node_id": "\(peer.nodeID)", "record.error": "\(error)"]
-                    )
+                    logger.warning("refused a feed line", metadata: ["peer.node_id": "\(peer.nodeID)", "error": "\(error)"])
                 }
             }
-            guard let end, end.cursor >= cursor else { throw FeedError.malformed("the page has no closing cursor") }
+            guard let end else { throw FeedError.malformed("the page has no closing cursor") }
+            guard end.cursor >= cursor else {
+                throw FeedError.malformed("the peer's cursor went back from \(cursor) to \(end.cursor): its log was reset?")
+            }
+            guard !end.more || end.cursor > cursor else {
+                throw FeedError.malformed("the peer says there is more but its cursor did not move")
+            }
             let outcomes = try await ledger.append(records, receipt: Receipt(peer: peer.nodeID, cursor: end.cursor, hops: hops))
             if outcomes.contains(where: { if case .stored = $0 { true } else { false } }) {
                 announce(except: peer.nodeID)
@@ -206,5 +277,7 @@ public final class PeerSync: Service, Sendable {
             cursor = end.cursor
             if !end.more { return }
         }
+        // The page limit was reached: the next round goes on from the stored cursor.
+        pullSoon(from: peer.nodeID)
     }
 }

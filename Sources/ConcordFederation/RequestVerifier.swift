@@ -8,13 +8,16 @@ import Synchronization
 /// nonce was not seen before, and the body matches its digest.
 public final class RequestVerifier: Sendable {
     let peers: any PeerStore
+    /// This node's id: a request must be signed for it.
+    let nodeID: String
     /// The largest clock difference tolerated between nodes.
     public let maxSkew: Duration
     private let seenNonces = Mutex([String: Int64]())
 
     /// Creates a verifier over the node's peer registry.
-    public init(peers: any PeerStore, maxSkew: Duration = .seconds(300)) {
+    public init(peers: any PeerStore, nodeID: String, maxSkew: Duration = .seconds(300)) {
         self.peers = peers
+        self.nodeID = nodeID
         self.maxSkew = maxSkew
     }
 
@@ -60,6 +63,9 @@ public final class RequestVerifier: Sendable {
             )
         } catch {
             throw .unauthenticated(error.description)
+        }
+        guard verified.tag == nodeID else {
+            throw .unauthenticated("the request is signed for \(verified.tag ?? "no node"), not for this node \(nodeID)")
         }
         let peer: Peer?
         do {

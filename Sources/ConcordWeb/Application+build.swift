@@ -85,6 +85,7 @@ public func buildApplication(
         ledger: ledger,
         peers: store,
         client: PeerClient(http: HTTPClient(eventLoopGroupProvider: .singleton), key: configuration.key),
+        ownFacts: PeerFacts(nodeID: configuration.key.nodeID, jurisdiction: configuration.profile.jurisdiction),
         logger: logger,
         interval: configuration.pullInterval
     )
@@ -98,7 +99,10 @@ public func buildApplication(
         logger: logger,
         sync: sync
     )
-    let router = buildRouter(node: node, verifier: RequestVerifier(peers: store, maxSkew: configuration.maxClockSkew))
+    let router = buildRouter(
+        node: node,
+        verifier: RequestVerifier(peers: store, nodeID: configuration.key.nodeID, maxSkew: configuration.maxClockSkew)
+    )
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "concord"),

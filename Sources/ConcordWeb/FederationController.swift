@@ -59,6 +59,18 @@ struct FederationController {
                 throw Problem.invalid(pointer: "/\(name)", "is not a feed parameter; use after and limit")
             }
         }
+        // Until this node has read the peer's signed profile, it does not know the peer's jurisdiction: it serves
+        // nothing yet rather than let the cursor pass records meant for that jurisdiction.
+        guard peer.jurisdiction != nil else {
+            node.sync?.pullSoon(from: peer.nodeID)
+            var out = RecordFeedLine.end(cursor: after, more: false).json.canonicalData
+            out.append(UInt8(ascii: "\n"))
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/x-ndjson"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: out))
+            )
+        }
         let page = try await node.store.records(RecordQuery(after: after, limit: limit))
         var out: [UInt8] = []
         var served = 0

@@ -246,10 +246,29 @@ struct FederationTests {
         #expect(response.headers.first(name: "Content-Type") == "application/problem+json")
         // Signed by a stranger.
         let stranger = PeerClient(http: http, key: NodeKey())
-        #expect(try await stranger.send(.GET, base: node.url, path: "/federation/v1/records", query: "after=0").status == 403)
-        // Signed by the peer: served; the same signed request sent again is refused as a replay.
+        #expect(
+            try await stranger.send(
+                .GET,
+                base: node.url,
+                path: "/federation/v1/records",
+                query: "after=0",
+                target: node.key.nodeID
+            ).status
+                == 403
+        )
+        // Signed by the peer but for another node (a request replayed across nodes).
         let peer = PeerClient(http: http, key: peerKey)
-        #expect(try await peer.send(.GET, base: node.url, path: "/federation/v1/records", query: "after=0").status == 200)
+        #expect(
+            try await peer.send(.GET, base: node.url, path: "/federation/v1/records", query: "after=0", target: NodeKey().nodeID)
+                .status
+                == 401
+        )
+        // Signed by the peer: served; the same signed request sent again is refused as a replay.
+        #expect(
+            try await peer.send(.GET, base: node.url, path: "/federation/v1/records", query: "after=0", target: node.key.nodeID)
+                .status
+                == 200
+        )
         let digestless = HTTPMessageSignature.sign(
             method: "GET",
             path: "/federation/v1/records",
@@ -258,7 +277,8 @@ struct FederationTests {
             keyID: peerKey.nodeID,
             created: .now(),
             nonce: "fixed-nonce",
-            key: peerKey
+            key: peerKey,
+            tag: node.key.nodeID
         )
         for expected in [HTTPResponseStatus.ok, .unauthorized] {
             request = HTTPClientRequest(url: node.url + "/federation/v1/records?after=0")

@@ -67,7 +67,7 @@ public enum RecordFeedLine: Sendable {
         if let cursor = json["cursor"]?.integerValue, case .bool(let more) = json["more"] {
             return .end(cursor: cursor, more: more)
         }
-        guard let sequence = json["sequence"]?.integerValue, let hops = json["hops"]?.integerValue, hops >= 0,
+        guard let sequence = json["sequence"]?.integerValue, let hops = json["hops"]?.integerValue, (0...64).contains(hops),
             let wire = json["record"], let id = wire["id"]?.stringValue, let content = wire["content"],
             let signatureText = wire["signature"]?.stringValue, let signature = ByteText.fromBase64url(signatureText)
         else { throw FeedError.malformed("a line is neither a record nor the closing cursor") }

@@ -162,6 +162,8 @@ public struct VerifiedSignature: Sendable, Hashable {
     public let label: String
     /// The components the signature covers, in order.
     public let coveredComponents: [HTTPSignatureComponent]
+    /// The signed `tag` parameter: in Concord, the node id the request is meant for.
+    public var tag: String? = nil
 }
 
 /// Why a signed request was refused.
@@ -269,7 +271,8 @@ public enum HTTPMessageSignature {
         created: Timestamp,
         nonce: String,
         key: NodeKey,
-        label: String = defaultLabel
+        label: String = defaultLabel,
+        tag: String? = nil
     ) -> (signatureInput: String, signature: String) {
         sign(
             HTTPSignatureComponents(method: method, path: path, query: query, contentDigest: contentDigest),
@@ -277,7 +280,8 @@ public enum HTTPMessageSignature {
             created: created,
             nonce: nonce,
             key: key,
-            label: label
+            label: label,
+            tag: tag
         )
     }
 
@@ -288,13 +292,20 @@ public enum HTTPMessageSignature {
         created: Timestamp,
         nonce: String,
         key: NodeKey,
-        label: String = defaultLabel
+        label: String = defaultLabel,
+        tag: String? = nil
     ) -> (signatureInput: String, signature: String) {
         var lines: [(component: HTTPSignatureComponent, value: String)] = []
         for component in coveredComponents where request.has(component) {
             if let value = request.value(of: component) { lines.append((component: component, value: value)) }
         }
-        let parameters = HTTPSignatureParameters(created: created.seconds, keyID: keyID, algorithm: algorithm, nonce: nonce)
+        let parameters = HTTPSignatureParameters(
+            created: created.seconds,
+            keyID: keyID,
+            algorithm: algorithm,
+            nonce: nonce,
+            tag: tag
+        )
         return sign(components: lines, parameters: parameters, key: key, label: label)
     }
 
@@ -427,7 +438,8 @@ public enum HTTPMessageSignature {
             created: Timestamp(milliseconds: created * 1000),
             nonce: nonce,
             label: label,
-            coveredComponents: parsed.components
+            coveredComponents: parsed.components,
+            tag: parameters.tag
         )
     }
 
