@@ -218,6 +218,15 @@ public final class PeerSync: Service, Sendable {
                 let (publicKey, jurisdiction) = SignedProfile.verify(document, expectedNodeID: peer.nodeID)
             else { throw PullError.unverifiedProfile }
             try await peers.learnPeer(nodeID: peer.nodeID, publicKey: publicKey, jurisdiction: jurisdiction)
+            // Until now this node served that peer nothing (it did not know the peer's jurisdiction): nudge it
+            // so that it pulls again at once instead of at its next tick.
+            _ = try? await client.send(
+                .POST,
+                base: peer.url,
+                path: "/federation/v1/nudge",
+                body: Array("{}".utf8),
+                target: peer.nodeID
+            )
         }
         var cursor = peer.cursor
         for _ in 0..<maxPagesPerPull {
@@ -232,33 +241,24 @@ public final class PeerSync: Service, Sendable {
             var records: [Record] = []
             var hops: [Int] = []
             var end: (cursor: Int64, more: Bool)?
-            for line in answer.body.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
-                do {
-                    switch try RecordFeedLine.parse(Array(line)) {
-                    case .record(_, let travelled, let record):
-                        // What the sender was not allowed to send is not taken: a RED record not naming this node,
-                        // an AMBER+STRICT one relayed, one past the hop limit.
-                        guard
-                            SharingPolicy.mayServe(
-                                record,
-                                hops: travelled,
-                                holder: peer.nodeID,
-                                to: ownFacts
-                            )
-                        else {
-                            rejected.add(1, ordering: .relaxed)
-                            logger.warning(
-                                "refused a record its label did not let the peer send",
-                                metadata: ["peer.node_id": "\(peer.nodeID)", "record.id": "\(record.id)"]
-                            )
-                            continue
-                        }
-                        records.append(record)
-                        hops.append(travelled + 1)
-                    case .end(let reached, let more):
-                        end = (reached, more)
+            for parsed in await Self.parseLines(answer.body) {
+                switch parsed {
+                case .success(.record(_, let travelled, let record)):
+                    // What the sender was not allowed to send is not taken: a RED record not naming this node,
+                    // an AMBER+STRICT one relayed, one past the hop limit.
+                    guard SharingPolicy.mayServe(record, hops: travelled, holder: peer.nodeID, to: ownFacts) else {
+                        rejected.add(1, ordering: .relaxed)
+                        logger.warning(
+                            "refused a record its label did not let the peer send",
+                            metadata: ["peer.node_id": "\(peer.nodeID)", "record.id": "\(record.id)"]
+                        )
+                        continue
                     }
-                } catch {
+                    records.append(record)
+                    hops.append(travelled + 1)
+                case .success(.end(let reached, let more)):
+                    end = (reached, more)
+                case .failure(let error):
                     rejected.add(1, ordering: .relaxed)
                     logger.warning("refused a feed line", metadata: ["peer.node_id": "\(peer.nodeID)", "error": "\(error)"])
                 }
@@ -279,5 +279,25 @@ public final class PeerSync: Service, Sendable {
         }
         // The page limit was reached: the next round goes on from the stored cursor.
         pullSoon(from: peer.nodeID)
+    }
+
+    /// Parses and verifies a page's lines on all cores (signature checks are most of a pull's work), in order.
+    static func parseLines(_ body: [UInt8]) async -> [Result<RecordFeedLine, any Error>] {
+        let lines = body.split(separator: UInt8(ascii: "\n")).filter { !$0.isEmpty }.map { Array($0) }
+        func parse(_ part: ArraySlice<[UInt8]>) -> [Result<RecordFeedLine, any Error>] {
+            part.map { line in Result { try RecordFeedLine.parse(line) } }
+        }
+        guard lines.count >= 64 else { return parse(lines[...]) }
+        let parts = 4
+        let size = (lines.count + parts - 1) / parts
+        return await withTaskGroup(of: (Int, [Result<RecordFeedLine, any Error>]).self) { group in
+            for p in 0..<parts {
+                let slice = lines[min(p * size, lines.count)..<min((p + 1) * size, lines.count)]
+                group.addTask { (p, parse(slice)) }
+            }
+            var results = [[Result<RecordFeedLine, any Error>]](repeating: [], count: parts)
+            for await (p, part) in group { results[p] = part }
+            return results.flatMap { $0 }
+        }
     }
 }

@@ -251,7 +251,8 @@ public final class SQLStore: RecordStore, TokenStore {
         if let kind = query.kind { sql += " AND kind = \(bind: kind.rawValue)" }
         if let origin = query.origin { sql += " AND origin = \(bind: origin)" }
         sql += " ORDER BY seq LIMIT \(bind: max(0, query.limit))"
-        return try await reader.raw(sql).all().map(Self.storedRecord)
+        let check = query.checkSignatures
+        return try await reader.raw(sql).all().map { try Self.storedRecord($0, checkSignature: check) }
     }
 
     public func lastSequence() async throws -> Int64 {
@@ -260,6 +261,10 @@ public final class SQLStore: RecordStore, TokenStore {
     }
 
     static func storedRecord(_ row: any SQLRow) throws -> StoredRecord {
+        try storedRecord(row, checkSignature: true)
+    }
+
+    static func storedRecord(_ row: any SQLRow, checkSignature: Bool) throws -> StoredRecord {
         let id = try row.decode(column: "id", as: String.self)
         let content = try row.decode(column: "content", as: String.self)
         let signatureText = try row.decode(column: "signature", as: String.self)
@@ -268,7 +273,8 @@ public final class SQLStore: RecordStore, TokenStore {
         let record = try Record.verified(
             id: id,
             canonical: Data(content.utf8),
-            signature: ByteText.fromBase64url(signatureText) ?? Data()
+            signature: ByteText.fromBase64url(signatureText) ?? Data(),
+            checkSignature: checkSignature
         )
         return StoredRecord(
             sequence: try row.decode(column: "seq", as: Int64.self),

@@ -64,6 +64,9 @@ public struct RecordQuery: Sendable, Equatable {
     public var kind: RecordKind?
     /// Only records of this origin node.
     public var origin: String?
+    /// Whether to re-check each record's signature on reading. The id is always checked against the content;
+    /// a feed to peers skips the signature, which every receiver checks anyway.
+    public var checkSignatures = true
 
     /// Creates a query.
     public init(after: Int64 = 0, limit: Int = 100, kind: RecordKind? = nil, origin: String? = nil) {

@@ -120,9 +120,14 @@ extension BenchCommand {
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             // Latency: a ring with chords.
             let keys = (0..<nodes).map { _ in NodeKey() }
-            var links = (0..<nodes).map { ($0, ($0 + 1) % nodes) }
-            for n in stride(from: 0, to: nodes, by: 2) { links.append((n, (n + nodes / 2) % nodes)) }
-            links = links.filter { $0.0 != $0.1 }
+            // A partial mesh whose diameter stays within the hop limit: neighbours, plus chords a quarter and half
+            // of the way round.
+            var linkSet = Set<[Int]>()
+            for n in 0..<nodes {
+                for step in [1, max(2, nodes / 4)] where nodes > step { linkSet.insert([n, (n + step) % nodes].sorted()) }
+                if n % 2 == 0 && nodes > 2 { linkSet.insert([n, (n + nodes / 2) % nodes].sorted()) }
+            }
+            let links = linkSet.filter { $0[0] != $0[1] }.sorted { $0.lexicographicallyPrecedes($1) }.map { ($0[0], $0[1]) }
             let (net, group, root) = try await network(keys, links: links, logger: logger)
             let task = Task { try await group.run() }
             try await Task.sleep(for: .seconds(1))
@@ -138,7 +143,31 @@ extension BenchCommand {
                 }
                 try await Task.sleep(for: .milliseconds(50))
             }
-            let arrived = try await waitForAll(client, net, count: Int64(published.count), limit: .seconds(60))
+            // Done when the last record published is flagged everywhere.
+            var arrived = false
+            let waitStart = ContinuousClock.now
+            let lastPhone = "%2B6681\(String(format: "%07d", records - 1))"
+            while !arrived && ContinuousClock.now - waitStart < .seconds(60) {
+                arrived = true
+                for node in net where arrived {
+                    let answer = try? await json(
+                        client,
+                        node.url + "/api/v1/check?kind=phone&value=\(lastPhone)",
+                        token: node.token
+                    )
+                    if answer?["flagged"] != .bool(true) { arrived = false }
+                }
+                if !arrived { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            if !arrived {
+                var held: [String] = []
+                for (n, node) in net.enumerated() {
+                    let count =
+                        (try? await json(client, node.url + "/readyz", token: node.token))?["log_sequence"]?.integerValue ?? -1
+                    held.append("\(n):\(count)")
+                }
+                printLine("federation: records held by node: " + held.joined(separator: " ") + " (stores kept in \(root.path))")
+            }
             var perPair: [Double] = []
             var everyNode: [Double] = []
             for record in published {
@@ -173,7 +202,7 @@ extension BenchCommand {
             )
             await group.triggerGracefulShutdown()
             _ = try? await task.value
-            try? FileManager.default.removeItem(at: root)
+            if arrived { try? FileManager.default.removeItem(at: root) }
 
             // One link: B pulls, verifies and stores what A holds.
             let linkKeys = [NodeKey(), NodeKey()]
@@ -193,6 +222,7 @@ extension BenchCommand {
             let (pair, pairGroup, pairRoot) = try await network(linkKeys, links: [(0, 1)], seed: seed, logger: logger)
             let started = ContinuousClock.now
             let pairTask = Task { try await pairGroup.run() }
+            // Sequence numbers are contiguous here: every record is new to B.
             let done = try await waitForAll(client, pair, count: Int64(linkRecords), limit: .seconds(300))
             let elapsed = seconds(ContinuousClock.now - started)
             printLine(

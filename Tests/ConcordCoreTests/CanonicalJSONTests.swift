@@ -58,3 +58,37 @@ struct CanonicalJSONTests {
         }
     }
 }
+
+@Suite("JSON parser")
+struct JSONParserTests {
+    @Test(
+        "accepts and refuses the same texts as Foundation's JSONSerialization",
+        arguments: [
+            #"{"a":1,"b":[true,false,null],"c":"x\ny","d":-0.5e3,"e":{}}"#, #"[]"#, #"  [1 , 2]  "#, #""\u00e9\ud83d\ude00""#,
+            #"123456789012345678901234567890"#, #"-0"#, #"0.1"#, #"1E+2"#, #"{"a":1,}"#, #"[1,]"#, #"01"#, #"1."#, #".5"#, #"+1"#,
+            #"{"a" 1}"#, #"["\x"]"#, #"["\ud800"]"#, "[\"a\u{01}\"]", #"nul"#, #"[1] 2"#, #""#, #"{"a":[1,2,{"b":null}]}"#,
+            #"tru"#, #"[-]"#, #"1e"#, #""abc"#,
+        ]
+    )
+    func agreesWithFoundation(_ text: String) {
+        let ours = (try? JSONValue.parse(Data(text.utf8))) != nil
+        let foundation = (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) != nil
+        // Foundation accepts a trailing comma; RFC 8259 does not, and neither do we.
+        let trailingComma = text.contains(",}") || text.contains(",]")
+        #expect(ours == (foundation && !trailingComma), "\(text): ours \(ours), Foundation \(foundation)")
+    }
+
+    @Test("numbers: integers stay exact, others are doubles")
+    func numbers() throws {
+        #expect(try JSONValue.parse(Data("9007199254740993".utf8)) == .integer(9_007_199_254_740_993))
+        #expect(try JSONValue.parse(Data("1.5".utf8)) == .double(1.5))
+        #expect(try JSONValue.parse(Data("1e2".utf8)) == .double(100))
+        #expect(try JSONValue.parse(Data("99999999999999999999".utf8)) == .double(1e20))
+    }
+
+    @Test("nesting deeper than the limit is refused, not a crash")
+    func depth() {
+        let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(Data(deep.utf8)) }
+    }
+}

@@ -71,7 +71,7 @@ public enum RecordFeedLine: Sendable {
             let wire = json["record"], let id = wire["id"]?.stringValue, let content = wire["content"],
             let signatureText = wire["signature"]?.stringValue, let signature = ByteText.fromBase64url(signatureText)
         else { throw FeedError.malformed("a line is neither a record nor the closing cursor") }
-        let record = try Record.verified(id: id, canonical: content.canonicalData, signature: signature)
+        let record = try Record.verified(id: id, content: content, signature: signature)
         return .record(sequence: sequence, hops: Int(hops), record: record)
     }
 }

@@ -105,14 +105,7 @@ extension JSONValue {
     /// Parses JSON text.
     /// - Throws: `JSONParseError` with a short description when the text is not JSON.
     public static func parse(_ data: some DataProtocol) throws(JSONParseError) -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(data))
-        } catch let DecodingError.dataCorrupted(context) {
-            let underlying = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            throw JSONParseError(detail: underlying ?? context.debugDescription)
-        } catch {
-            throw JSONParseError(detail: "the body is not valid JSON")
-        }
+        try JSONParser.parse(Array(data))
     }
 }
 

@@ -116,9 +116,12 @@ public final class Record: Sendable, Hashable {
     ///   - canonical: the canonical content bytes as sent or stored.
     ///   - signature: the origin's signature.
     /// - Throws: `RecordError` naming what does not hold.
-    public static func verified(id: String, canonical: Data, signature: Data) throws(RecordError) -> Record {
-        let computed = ByteText.sha256Hex(canonical)
-        guard computed == id else { throw .idMismatch(claimed: id, computed: computed) }
+    public static func verified(
+        id: String,
+        canonical: Data,
+        signature: Data,
+        checkSignature: Bool = true
+    ) throws(RecordError) -> Record {
         let content: JSONValue
         do {
             content = try JSONValue.parse(canonical)
@@ -126,13 +129,43 @@ public final class Record: Sendable, Hashable {
             throw .malformed("content is not JSON")
         }
         guard content.canonicalData == canonical else { throw .malformed("content is not in canonical form") }
+        return try verified(id: id, content: content, canonical: canonical, signature: signature, checkSignature: checkSignature)
+    }
+
+    /// Reads a record whose content is already parsed (as a feed line is), checking id, shape and, unless
+    /// `checkSignature` is false, the signature. Skipping the signature is only for re-reading this node's own
+    /// store, whose rows were verified or signed when written; the id is still checked against the content.
+    public static func verified(
+        id: String,
+        content: JSONValue,
+        signature: Data,
+        checkSignature: Bool = true
+    ) throws(RecordError) -> Record {
+        try verified(
+            id: id,
+            content: content,
+            canonical: content.canonicalData,
+            signature: signature,
+            checkSignature: checkSignature
+        )
+    }
+
+    private static func verified(
+        id: String,
+        content: JSONValue,
+        canonical: Data,
+        signature: Data,
+        checkSignature: Bool = true
+    ) throws(RecordError) -> Record {
+        let computed = ByteText.sha256Hex(canonical)
+        guard computed == id else { throw .idMismatch(claimed: id, computed: computed) }
         guard let keyText = content["origin_key"]?.stringValue, let publicKey = ByteText.fromBase64url(keyText),
             publicKey.count == 32
         else { throw .malformed("origin_key is missing or not a 32-byte key") }
         guard let origin = content["origin"]?.stringValue, origin == NodeID.derive(publicKey: publicKey) else {
             throw .malformed("origin does not match origin_key")
         }
-        guard NodeID.verify(signature: signature, message: canonical, publicKey: publicKey) else {
+        guard !checkSignature || NodeID.verify(signature: signature, message: canonical, publicKey: publicKey) else {
             throw .badSignature
         }
         return try decode(id: id, content: content, canonical: canonical, signature: signature, origin: origin)
