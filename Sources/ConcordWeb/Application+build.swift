@@ -114,9 +114,6 @@ public func buildApplication(
 
 func buildRouter(node: RunningNode, verifier: RequestVerifier) -> Router<ConcordRequestContext> {
     let router = Router(context: ConcordRequestContext.self)
-    // Request counts and durations per route, into whatever metrics backend the process bootstrapped
-    // (`concord serve` bootstraps Prometheus); no labels carry query strings or identifiers.
-    router.add(middleware: MetricsMiddleware())
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: TokenAuthMiddleware(tokens: node.store, cache: TokenCache()))
     HealthController(node: node).addRoutes(to: router)
