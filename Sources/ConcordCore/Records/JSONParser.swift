@@ -4,8 +4,6 @@ struct JSONParser {
     private let bytes: [UInt8]
     private var i = 0
     private var depth = 0
-    /// When set, a repeated member name makes the text unacceptable instead of keeping the first value.
-    private var rejectDuplicates = false
     /// Deeper nesting than this is refused, so that hostile input cannot exhaust the stack.
     static let maxDepth = 256
 
@@ -13,9 +11,8 @@ struct JSONParser {
         self.bytes = bytes
     }
 
-    static func parse(_ bytes: [UInt8], rejectingDuplicateNames: Bool = false) throws(JSONParseError) -> JSONValue {
+    static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
         var parser = JSONParser(bytes)
-        parser.rejectDuplicates = rejectingDuplicateNames
         parser.skipSpace()
         let value = try parser.value()
         parser.skipSpace()
@@ -77,11 +74,7 @@ struct JSONParser {
             skipSpace()
             // A repeated name keeps its first value.
             let member = try value()
-            if members[key] == nil {
-                members[key] = member
-            } else if rejectDuplicates {
-                throw error("the member name \"\(key)\" is repeated")
-            }
+            if members[key] == nil { members[key] = member }
             skipSpace()
             guard i < bytes.count else { throw error("unexpected end of input") }
             if bytes[i] == UInt8(ascii: ",") {
