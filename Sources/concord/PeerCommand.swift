@@ -24,12 +24,22 @@ struct PeerCommand: AsyncParsableCommand {
         @Option(help: "The peer's node id.")
         var id: String
 
+        @Flag(help: "Accept a plain http URL for a peer on another machine (a closed test network only).")
+        var allowPlainHTTP = false
+
         func run() async throws {
-            _ = try node.load()
+            let own = try node.load().key.nodeID
             guard NodeID.isWellFormed(id) else { throw ValidationError("--id \(id) is not a node id (32 base32 characters)") }
+            guard id != own else { throw ValidationError("--id \(id) is this node's own id") }
             guard let parsed = URL(string: url), let scheme = parsed.scheme, ["http", "https"].contains(scheme),
-                parsed.host != nil
+                let host = parsed.host
             else { throw ValidationError("\(url) is not an http(s) URL") }
+            // Peer answers are not signed: outside this machine they must travel over TLS.
+            guard scheme == "https" || ["127.0.0.1", "localhost", "::1"].contains(host) || allowPlainHTTP else {
+                throw ValidationError(
+                    "use https for a peer that is not on this machine (or --allow-plain-http on a closed network)"
+                )
+            }
             let store = try await node.openStore(logger: makeLogger(level: .warning))
             do {
                 try await store.addPeer(nodeID: id, url: url)

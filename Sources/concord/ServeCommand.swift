@@ -22,12 +22,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(help: "Seconds between pulls from each peer when no nudge arrives.")
+    var pullInterval: Int = 5
+
+    @Option(help: "Largest clock difference, in seconds, tolerated on peers' signed requests.")
+    var maxClockSkew: Int = 300
+
     func run() async throws {
         let (key, profile) = try node.load()
         let logger = makeLogger(level: .init(rawValue: logLevel) ?? .info)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let configuration = NodeConfiguration(
+        guard pullInterval >= 1 else { throw ValidationError("--pull-interval must be at least 1 second") }
+        guard (5...3600).contains(maxClockSkew) else { throw ValidationError("--max-clock-skew must be 5 to 3600 seconds") }
+        var configuration = NodeConfiguration(
             host: host,
             port: port,
             key: key,
@@ -35,6 +43,8 @@ struct ServeCommand: AsyncParsableCommand {
             database: node.database,
             metricsRegistry: registry
         )
+        configuration.pullInterval = .seconds(pullInterval)
+        configuration.maxClockSkew = .seconds(maxClockSkew)
         let app = try await buildApplication(configuration: configuration, logger: logger) { port in
             // Scripts and tests wait for this line to know the node is up and on which port.
             printLine("concord node \(key.nodeID) listening on http://\(host):\(port)")
