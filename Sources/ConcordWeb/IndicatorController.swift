@@ -118,9 +118,7 @@ struct IndicatorController {
                 results[slot] = lineProblem(lines[slot].line, .invalid(error))
             }
         }
-        node.metrics.recordsWritten.increment(by: Int64(createdHere))
-        if createdHere > 0 { node.sync?.announce(except: nil) }
-        node.metrics.indexedIdentifiers.set(Int64(node.index.count))
+        node.didWrite(createdHere)
         var out = ByteBuffer()
         for result in results {
             guard let result else { continue }

@@ -46,11 +46,15 @@ final class RunningNode: Sendable {
         let key = self.key
         let records = await RecordDraft.signAll(drafts, with: key)
         let outcomes = try await ledger.append(records)
-        let stored = outcomes.filter { if case .stored = $0 { true } else { false } }.count
+        didWrite(outcomes.filter { if case .stored = $0 { true } else { false } }.count)
+        return Array(zip(records, outcomes))
+    }
+
+    /// What follows every write of this node's own records: the counters, and a nudge to the peers.
+    func didWrite(_ stored: Int) {
         metrics.recordsWritten.increment(by: Int64(stored))
         if stored > 0 { sync?.announce(except: nil) }
         metrics.indexedIdentifiers.set(Int64(index.count))
-        return Array(zip(records, outcomes))
     }
 }
 

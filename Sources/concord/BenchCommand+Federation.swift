@@ -43,7 +43,7 @@ extension BenchCommand {
             let root = FileManager.default.temporaryDirectory.appendingPathComponent(
                 "concord-fedbench-\(UInt32.random(in: 0...UInt32.max))"
             )
-            let ports = try freeLoopbackPorts(keys.count)
+            let ports = try LoopbackPorts.free(keys.count)
             let urls = ports.map { "http://127.0.0.1:\($0)" }
             var nodes: [Node] = []
             var services: [any Service] = []

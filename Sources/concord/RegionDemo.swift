@@ -118,7 +118,7 @@ struct RegionDemo {
         let chosen = Array(Self.members.prefix(count))
         let names = Set(chosen.map(\.name))
         let keys = chosen.map { _ in NodeKey() }
-        let ports = basePort == 0 ? try freeLoopbackPorts(chosen.count) : (0..<chosen.count).map { basePort + $0 }
+        let ports = basePort == 0 ? try LoopbackPorts.free(chosen.count) : (0..<chosen.count).map { basePort + $0 }
         let urls = ports.map { "http://127.0.0.1:\($0)" }
         var running: [Running] = []
         var services: [any Service] = []
@@ -193,34 +193,4 @@ struct RegionDemo {
         )
         printLine(lines.joined(separator: "\n"))
     }
-}
-
-/// Free ports on 127.0.0.1, found by binding to port 0 and releasing it.
-func freeLoopbackPorts(_ count: Int) throws -> [Int] {
-    var sockets: [Int32] = []
-    defer { for fd in sockets { close(fd) } }
-    var ports: [Int] = []
-    for _ in 0..<count {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw DemoError.noPorts }
-        sockets.append(fd)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        guard bound == 0 else { throw DemoError.noPorts }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        ports.append(Int(UInt16(bigEndian: address.sin_port)))
-    }
-    return ports
-}
-
-enum DemoError: Error, CustomStringConvertible {
-    case noPorts
-    var description: String { "no free ports on 127.0.0.1" }
 }

@@ -90,28 +90,6 @@ struct FederationTests {
         )
     }
 
-    /// Free ports, chosen by binding to 0 first, so that peers can be told each other's URL before they start.
-    static func freePorts(_ count: Int) throws -> [Int] {
-        var sockets: [Int32] = []
-        var ports: [Int] = []
-        for _ in 0..<count {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = 0
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-            _ = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-            }
-            ports.append(Int(UInt16(bigEndian: address.sin_port)))
-            sockets.append(fd)
-        }
-        for fd in sockets { close(fd) }
-        return ports
-    }
-
     static func call(
         _ client: HTTPClient,
         _ method: HTTPMethod,
@@ -154,7 +132,7 @@ struct FederationTests {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("concord-fed-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: base) }
         let keys = (0..<3).map { _ in NodeKey() }
-        let ports = try Self.freePorts(3)
+        let ports = try LoopbackPorts.free(3)
         let url = ports.map { "http://127.0.0.1:\($0)" }
         let a = try await Self.start(
             base.appendingPathComponent("a"),

@@ -20,6 +20,45 @@ struct JSONParser {
         return value
     }
 
+    /// The members of a flat object of strings, read with the same string rules as `parse`; nil for any other
+    /// text, including an object that repeats a name.
+    static func flatStrings(_ bytes: [UInt8]) -> [String: String]? {
+        var parser = JSONParser(bytes)
+        var members: [String: String] = [:]
+        parser.skipSpace()
+        guard parser.i < bytes.count, bytes[parser.i] == UInt8(ascii: "{") else { return nil }
+        parser.i += 1
+        parser.skipSpace()
+        if parser.i < bytes.count, bytes[parser.i] == UInt8(ascii: "}") {
+            parser.i += 1
+        } else {
+            while true {
+                parser.skipSpace()
+                guard parser.i < bytes.count, bytes[parser.i] == UInt8(ascii: "\""), let key = try? parser.string() else {
+                    return nil
+                }
+                parser.skipSpace()
+                guard parser.i < bytes.count, bytes[parser.i] == UInt8(ascii: ":") else { return nil }
+                parser.i += 1
+                parser.skipSpace()
+                guard parser.i < bytes.count, bytes[parser.i] == UInt8(ascii: "\""), let value = try? parser.string(),
+                    members.updateValue(value, forKey: key) == nil
+                else { return nil }
+                parser.skipSpace()
+                guard parser.i < bytes.count else { return nil }
+                if bytes[parser.i] == UInt8(ascii: ",") {
+                    parser.i += 1
+                    continue
+                }
+                guard bytes[parser.i] == UInt8(ascii: "}") else { return nil }
+                parser.i += 1
+                break
+            }
+        }
+        parser.skipSpace()
+        return parser.i == bytes.count ? members : nil
+    }
+
     private func error(_ what: String) -> JSONParseError {
         JSONParseError(detail: "\(what) at byte \(i)")
     }
