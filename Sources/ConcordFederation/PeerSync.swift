@@ -19,6 +19,8 @@ public final class PeerSync: Service, Sendable {
     let client: PeerClient
     /// This node as its peers see it, for checking that what they send was theirs to send.
     let ownFacts: PeerFacts
+    /// The communities this node knows of, for its own memberships.
+    let communities: Communities?
     let logger: Logger
     let interval: Duration
     let maxBackoff: Duration
@@ -44,6 +46,7 @@ public final class PeerSync: Service, Sendable {
         peers: any PeerStore,
         client: PeerClient,
         ownFacts: PeerFacts,
+        communities: Communities? = nil,
         logger: Logger,
         interval: Duration = .seconds(5),
         maxBackoff: Duration = .seconds(60),
@@ -53,6 +56,7 @@ public final class PeerSync: Service, Sendable {
         self.peers = peers
         self.client = client
         self.ownFacts = ownFacts
+        self.communities = communities
         self.logger = logger
         self.interval = interval
         self.maxBackoff = maxBackoff
@@ -241,12 +245,14 @@ public final class PeerSync: Service, Sendable {
             var records: [Record] = []
             var hops: [Int] = []
             var end: (cursor: Int64, more: Bool)?
-            for parsed in await Self.parseLines(answer.body) {
+            let lines = await Self.parseLines(answer.body)
+            let facts = arrivalFacts(page: lines)
+            for parsed in lines {
                 switch parsed {
                 case .success(.record(_, let travelled, let record)):
                     // What the sender was not allowed to send is not taken: a RED record not naming this node,
                     // an AMBER+STRICT one relayed, one past the hop limit.
-                    guard SharingPolicy.mayServe(record, hops: travelled, holder: peer.nodeID, to: ownFacts) else {
+                    guard SharingPolicy.mayServe(record, hops: travelled, holder: peer.nodeID, to: facts) else {
                         rejected.add(1, ordering: .relaxed)
                         logger.warning(
                             "refused a record its label did not let the peer send",
@@ -279,6 +285,21 @@ public final class PeerSync: Service, Sendable {
         }
         // The page limit was reached: the next round goes on from the stored cursor.
         pullSoon(from: peer.nodeID)
+    }
+
+    /// This node's facts for checking a page on arrival: its communities include those that declarations in the
+    /// same page make it a member of, since they are stored together with the records that name them.
+    private func arrivalFacts(page: [Result<RecordFeedLine, any Error>]) -> PeerFacts {
+        guard let communities else { return ownFacts }
+        var directory = communities.snapshot
+        for case .success(.record(_, _, let record)) in page where record.kind == .community || record.kind == .retraction {
+            directory.apply(record)
+        }
+        return PeerFacts(
+            nodeID: ownFacts.nodeID,
+            jurisdiction: ownFacts.jurisdiction,
+            communities: directory.communities(of: ownFacts.nodeID)
+        )
     }
 
     /// Parses and verifies a page's lines on all cores (signature checks are most of a pull's work), in order.

@@ -27,6 +27,16 @@ public final class Ledger: Sendable {
     }
 
     private let progress = Mutex(Progress())
+    private let observers = Mutex<[@Sendable ([Record]) -> Void]>([])
+
+    /// Calls `handler` with every batch of records newly stored and indexed, whichever path wrote them
+    /// (this node's API, a peer pull, another process on the same store). Exercise records are included.
+    ///
+    /// A handler that also reads the history from the store should register first, then read, and drop
+    /// records it sees twice.
+    public func observe(_ handler: @escaping @Sendable ([Record]) -> Void) {
+        observers.withLock { $0.append(handler) }
+    }
 
     /// Creates a ledger over `store` with an empty index; call `loadIndex()` before serving checks.
     public init(store: any RecordStore, index: CheckIndex = CheckIndex(), logger: Logger) {
@@ -87,6 +97,10 @@ public final class Ledger: Sendable {
     }
 
     private func indexRecords(_ records: [Record]) async throws {
+        guard !records.isEmpty else { return }
+        defer {
+            for handler in observers.withLock({ $0 }) { handler(records) }
+        }
         var rows: [(IndexedIdentifier, retracted: Bool)] = []
         var retracted: [String] = []
         for record in records where !record.exercise {

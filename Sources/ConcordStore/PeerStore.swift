@@ -12,8 +12,6 @@ public struct Peer: Sendable, Equatable {
     public let publicKey: Data?
     /// The peer's jurisdiction, from its signed profile.
     public let jurisdiction: String?
-    /// Communities the peer belongs to.
-    public let communities: Set<String>
     /// When it was added.
     public let added: Timestamp
     /// This node's position in the peer's log: everything up to it has been pulled.
@@ -31,7 +29,6 @@ public struct Peer: Sendable, Equatable {
         url: String,
         publicKey: Data?,
         jurisdiction: String?,
-        communities: Set<String>,
         added: Timestamp,
         cursor: Int64,
         lastPull: Timestamp?,
@@ -42,17 +39,11 @@ public struct Peer: Sendable, Equatable {
         self.url = url
         self.publicKey = publicKey
         self.jurisdiction = jurisdiction
-        self.communities = communities
         self.added = added
         self.cursor = cursor
         self.lastPull = lastPull
         self.lastError = lastError
         self.errors = errors
-    }
-
-    /// What the sharing policy needs to know of the peer.
-    public var facts: PeerFacts {
-        PeerFacts(nodeID: nodeID, jurisdiction: jurisdiction ?? "", communities: communities)
     }
 }
 
@@ -138,7 +129,6 @@ extension SQLStore: PeerStore {
             url: url,
             publicKey: row[2].text.flatMap(ByteText.fromBase64url),
             jurisdiction: row[3].text,
-            communities: Set((row[4].text ?? "").split(separator: ",").map(String.init)),
             added: Timestamp(milliseconds: added),
             cursor: cursor,
             lastPull: row[7].integer.map(Timestamp.init(milliseconds:)),

@@ -81,11 +81,21 @@ public func buildApplication(
     )
     let metrics = NodeMetrics(registry: configuration.metricsRegistry)
     metrics.indexedIdentifiers.set(Int64(ledger.index.count))
+    // Records from every path (API, peers, other processes) move the gauge, not only this node's own writes.
+    ledger.observe { [index = ledger.index] _ in metrics.indexedIdentifiers.set(Int64(index.count)) }
+    let communities = Communities()
+    do {
+        try await communities.follow(ledger)
+    } catch {
+        await store.close()
+        throw error
+    }
     let sync = PeerSync(
         ledger: ledger,
         peers: store,
         client: PeerClient(http: HTTPClient(eventLoopGroupProvider: .singleton), key: configuration.key),
         ownFacts: PeerFacts(nodeID: configuration.key.nodeID, jurisdiction: configuration.profile.jurisdiction),
+        communities: communities,
         logger: logger,
         interval: configuration.pullInterval
     )
@@ -97,7 +107,8 @@ public func buildApplication(
         metrics: metrics,
         limits: configuration.limits,
         logger: logger,
-        sync: sync
+        sync: sync,
+        communities: communities
     )
     let router = buildRouter(
         node: node,
@@ -122,6 +133,7 @@ func buildRouter(node: RunningNode, verifier: RequestVerifier) -> Router<Concord
     RecordController(node: node).addRoutes(to: api)
     IndicatorController(node: node).addRoutes(to: api)
     CheckController(node: node).addRoutes(to: api)
+    CommunityController(node: node).addRoutes(to: api)
     FederationController(node: node, verifier: verifier).addRoutes(to: router.group("federation/v1"))
     return router
 }

@@ -76,8 +76,9 @@ struct FederationController {
         let page = try await node.store.records(query)
         var out: [UInt8] = []
         var served = 0
+        let facts = node.facts(of: peer)
         for stored in page
-        where SharingPolicy.mayServe(stored.record, hops: stored.hops, holder: node.key.nodeID, to: peer.facts) {
+        where SharingPolicy.mayServe(stored.record, hops: stored.hops, holder: node.key.nodeID, to: facts) {
             out.append(
                 contentsOf: RecordFeedLine.record(sequence: stored.sequence, hops: stored.hops, record: stored.record).json
                     .canonicalData

@@ -25,7 +25,7 @@ struct RecordController {
             throw Problem.malformed("the report could not be written")
         }
         context.logger.info("report created", metadata: ["record.id": "\(record.id)"])
-        return created(record, outcome)
+        return Self.created(record, outcome)
     }
 
     /// The `{id}` path parameter, checked to be a record id.
@@ -68,7 +68,10 @@ struct RecordController {
         }
         if let kind = q["kind"] {
             guard let value = RecordKind(rawValue: kind) else {
-                throw Problem.invalid(pointer: "/kind", "kind is one of report, indicator, retraction")
+                throw Problem.invalid(
+                    pointer: "/kind",
+                    "kind is one of \(RecordKind.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             query.kind = value
         }
@@ -121,10 +124,10 @@ struct RecordController {
             throw Problem.malformed("the retraction could not be written")
         }
         context.logger.info("record retracted", metadata: ["record.id": "\(id)", "retraction.id": "\(record.id)"])
-        return created(record, outcome)
+        return Self.created(record, outcome)
     }
 
-    private func created(_ record: Record, _ outcome: AppendOutcome) -> Response {
+    static func created(_ record: Record, _ outcome: AppendOutcome) -> Response {
         var body = record.wire
         if case .object(var members) = body {
             if case .stored(let seq) = outcome { members["sequence"] = .integer(seq) }

@@ -18,6 +18,8 @@ final class RunningNode: Sendable {
     let logger: Logger
     /// The peer synchroniser, told when this node writes something new.
     let sync: PeerSync?
+    /// The communities this node knows of, for serving community-labelled records.
+    let communities: Communities
 
     init(
         key: NodeKey,
@@ -27,7 +29,8 @@ final class RunningNode: Sendable {
         metrics: NodeMetrics,
         limits: APILimits,
         logger: Logger,
-        sync: PeerSync? = nil
+        sync: PeerSync? = nil,
+        communities: Communities = Communities()
     ) {
         self.key = key
         self.profile = profile
@@ -37,6 +40,12 @@ final class RunningNode: Sendable {
         self.limits = limits
         self.logger = logger
         self.sync = sync
+        self.communities = communities
+    }
+
+    /// What the sharing policy needs to know of `peer`, with its communities as this node knows them.
+    func facts(of peer: Peer) -> PeerFacts {
+        communities.facts(nodeID: peer.nodeID, jurisdiction: peer.jurisdiction ?? "")
     }
 
     var index: CheckIndex { ledger.index }
@@ -54,7 +63,6 @@ final class RunningNode: Sendable {
     func didWrite(_ stored: Int) {
         metrics.recordsWritten.increment(by: Int64(stored))
         if stored > 0 { sync?.announce(except: nil) }
-        metrics.indexedIdentifiers.set(Int64(index.count))
     }
 }
 

@@ -61,13 +61,14 @@ struct FederationTests {
         key: NodeKey,
         jurisdiction: String,
         port: Int = 0,
-        peers: [(String, String)] = []
+        peers: [(String, String)] = [],
+        role: TokenRole = .analyst
     ) async throws -> TestPeer {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let database = DatabaseLocation.sqlite(path: directory.appendingPathComponent("concord.sqlite").path)
         let store = try await SQLStore.open(database, logger: logger)
         let secret = TokenSecret.generate()
-        _ = try await store.addToken(id: secret.id, hash: secret.hash, role: .analyst, label: "test")
+        _ = try await store.addToken(id: secret.id, hash: secret.hash, role: role, label: "test")
         for (id, url) in peers { try await store.addPeer(nodeID: id, url: url) }
         await store.close()
         let profile = NodeProfile(organisation: "Node \(jurisdiction)", kind: .lawEnforcement, jurisdiction: jurisdiction)
@@ -202,6 +203,73 @@ struct FederationTests {
 
         try await client.shutdown()
         for node in [a, b, c] { await node.stop() }
+    }
+
+    @Test("a record labelled for a community reaches its members only, and the community is listed on both sides")
+    func community() async throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("concord-fed-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let keys = (0..<3).map { _ in NodeKey() }
+        let ports = try LoopbackPorts.free(3)
+        let url = ports.map { "http://127.0.0.1:\($0)" }
+        let steward = try await Self.start(
+            base.appendingPathComponent("a"),
+            key: keys[0],
+            jurisdiction: "TH",
+            port: ports[0],
+            peers: [(keys[1].nodeID, url[1]), (keys[2].nodeID, url[2])],
+            role: .admin
+        )
+        let member = try await Self.start(
+            base.appendingPathComponent("b"),
+            key: keys[1],
+            jurisdiction: "AU",
+            port: ports[1],
+            peers: [(keys[0].nodeID, url[0])]
+        )
+        let outsider = try await Self.start(
+            base.appendingPathComponent("c"),
+            key: keys[2],
+            jurisdiction: "FJ",
+            port: ports[2],
+            peers: [(keys[0].nodeID, url[0])]
+        )
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let declaration = #"{"name":"pacific-partners","title":"Pacific partners","members":["\#(keys[1].nodeID)"]}"#
+        let (declared, _) = try await Self.call(
+            client,
+            .POST,
+            steward.url + "/api/v1/communities",
+            token: steward.token,
+            body: declaration
+        )
+        #expect(declared == 201)
+        let lines = [
+            #"{"kind":"phone","value":"081 777 1234","typology":"romance","tlp":"green","audience":{"communities":["pacific-partners"]}}"#,
+            #"{"kind":"phone","value":"081 777 5678","typology":"romance","tlp":"green"}"#,
+        ]
+        let (status, _) = try await Self.call(
+            client,
+            .POST,
+            steward.url + "/api/v1/indicators",
+            token: steward.token,
+            body: lines.joined(separator: "\n"),
+            type: "application/x-ndjson"
+        )
+        #expect(status == 200)
+        #expect(try await Self.becomesFlagged(client, member, "%2B66817771234", within: 5), "the member did not receive it")
+        // The outsider pulls the same log: it gets the unlabelled record, never the community one.
+        #expect(try await Self.becomesFlagged(client, outsider, "%2B66817775678", within: 5), "the outsider pulls nothing")
+        #expect(!(try await Self.becomesFlagged(client, outsider, "%2B66817771234", within: 1)), "the outsider got it")
+
+        let (_, listed) = try await Self.call(client, .GET, member.url + "/api/v1/communities", token: member.token)
+        let community = (try JSONValue.parse(listed))["communities"]?.arrayValue?.first
+        #expect(community?["name"] == .string("pacific-partners"))
+        #expect(community?["this_node_is_member"] == .bool(true))
+        #expect(community?["members"]?.arrayValue?.count == 2)
+
+        try await client.shutdown()
+        for node in [steward, member, outsider] { await node.stop() }
     }
 
     @Test("requests from a node that is not a peer, unsigned or replayed are refused as problem+json")

@@ -46,7 +46,7 @@ struct OpenAPITests {
                     }
                 }
             }
-            #expect(operations == 13)
+            #expect(operations == 15)
         }
     }
 }

@@ -99,7 +99,7 @@ extension Record {
             let last = body["last_seen"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) ?? max(first, created)
             let confidence = body["confidence"]?.integerValue.map { Int($0) }
             add(item, role: nil, confidence: confidence, first: first, last: last, isReport: false)
-        case .retraction:
+        case .retraction, .community:
             break
         }
         return out

@@ -8,6 +8,8 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
     case indicator
     /// Withdraws an earlier record of the same origin.
     case retraction
+    /// Declares a named community and its members; written by the community's steward node.
+    case community
 }
 
 /// A signed, content-addressed record.

@@ -299,7 +299,7 @@ public enum RecordInput {
         return money
     }
 
-    private static func readLabel(_ r: inout FieldReader, defaultTLP: TLPLevel) -> (SharingLabel, Bool) {
+    static func readLabel(_ r: inout FieldReader, defaultTLP: TLPLevel) -> (SharingLabel, Bool) {
         var tlp = defaultTLP
         if let text = r.string("tlp", maxLength: 32) {
             if let level = TLPLevel(lenient: text) {

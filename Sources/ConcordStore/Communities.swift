@@ -1,0 +1,52 @@
+public import ConcordCore
+import Synchronization
+
+/// The communities a node knows of, kept current from every record its ledger takes in.
+public final class Communities: Sendable {
+    private let directory = Mutex(CommunityDirectory())
+
+    public init() {}
+
+    /// Follows `ledger` from now on, then reads the community records and retractions already stored.
+    public func follow(_ ledger: Ledger) async throws {
+        ledger.observe { [self] records in
+            directory.withLock { d in
+                for record in records where record.kind == .community || record.kind == .retraction { d.apply(record) }
+            }
+        }
+        for kind in [RecordKind.community, .retraction] {
+            var query = RecordQuery(after: 0, limit: 1000, kind: kind)
+            query.checkSignatures = false
+            while true {
+                let page = try await ledger.store.records(query)
+                directory.withLock { d in
+                    for stored in page { d.apply(stored.record) }
+                }
+                guard let last = page.last, page.count == query.limit else { break }
+                query.after = last.sequence
+            }
+        }
+    }
+
+    /// Takes in records directly (for a node without a ledger, and for tests).
+    public func apply(_ records: some Sequence<Record>) {
+        directory.withLock { d in
+            for record in records { d.apply(record) }
+        }
+    }
+
+    /// The communities `nodeID` belongs to.
+    public func communities(of nodeID: String) -> Set<String> {
+        directory.withLock { $0.communities(of: nodeID) }
+    }
+
+    /// A copy of the directory as it stands.
+    public var snapshot: CommunityDirectory {
+        directory.withLock { $0 }
+    }
+
+    /// What the sharing policy needs to know of a peer, with its community memberships as this node knows them.
+    public func facts(nodeID: String, jurisdiction: String) -> PeerFacts {
+        PeerFacts(nodeID: nodeID, jurisdiction: jurisdiction, communities: communities(of: nodeID))
+    }
+}
