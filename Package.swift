@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.0"),
     ],
     targets: [
         .target(
@@ -62,8 +63,18 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
-            name: "ConcordInterop",
+            name: "ConcordAnalysis",
             dependencies: ["ConcordCore"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "ConcordInterop",
+            dependencies: [
+                "ConcordCore",
+                "ConcordAnalysis",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [.copy("Resources/interventions.yaml")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -108,8 +119,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "ConcordAnalysisTests",
+            dependencies: [
+                "ConcordCore",
+                "ConcordAnalysis",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "ConcordInteropTests",
-            dependencies: ["ConcordCore", "ConcordInterop"],
+            dependencies: ["ConcordCore", "ConcordAnalysis", "ConcordInterop"],
             swiftSettings: strictSettings
         ),
         .testTarget(
