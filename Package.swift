@@ -80,6 +80,7 @@ let package = Package(
         .target(
             name: "ConcordWeb",
             dependencies: [
+                "ConcordAnalysis",
                 "ConcordCore",
                 "ConcordStore",
                 "ConcordFederation",
@@ -96,6 +97,7 @@ let package = Package(
         .executableTarget(
             name: "concord",
             dependencies: [
+                "ConcordAnalysis",
                 "ConcordCore",
                 "ConcordStore",
                 "ConcordInterop",

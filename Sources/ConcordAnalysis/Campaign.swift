@@ -46,6 +46,8 @@ public struct Campaign: Sendable, Hashable {
     public let growth: CampaignGrowth
     /// Node ids of the organisations that filed the reports, sorted.
     public let origins: [String]
+    /// How many of the reports each origin filed.
+    public let reportsByOrigin: [String: Int]
 
     /// Creates a campaign; `CampaignLinker` is the usual source.
     public init(
@@ -59,7 +61,8 @@ public struct Campaign: Sendable, Hashable {
         firstSeen: Timestamp,
         lastSeen: Timestamp,
         growth: CampaignGrowth,
-        origins: [String]
+        origins: [String],
+        reportsByOrigin: [String: Int] = [:]
     ) {
         self.id = id
         self.reports = reports
@@ -72,6 +75,7 @@ public struct Campaign: Sendable, Hashable {
         self.lastSeen = lastSeen
         self.growth = growth
         self.origins = origins
+        self.reportsByOrigin = reportsByOrigin
     }
 
     /// The number of reports in the campaign.

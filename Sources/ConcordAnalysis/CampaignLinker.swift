@@ -870,10 +870,10 @@ public struct CampaignLinker: Sendable {
         var recent = 0
         var previous = 0
         var identifierCounts: [Int32: Int] = [:]
-        var originSet = Set<Int32>()
+        var originCounts: [Int32: Int] = [:]
         for m in members {
             let i = Int(m)
-            originSet.insert(reportOrigin[i])
+            originCounts[reportOrigin[i], default: 0] += 1
             let t = reportTime[i]
             if t <= nowMs && t > recentStart {
                 recent += 1
@@ -941,7 +941,8 @@ public struct CampaignLinker: Sendable {
             firstSeen: Timestamp(milliseconds: reportTime[Int(groupEarliest[rootIndex])]),
             lastSeen: Timestamp(milliseconds: groupLatest[rootIndex]),
             growth: CampaignGrowth(recent: recent, previous: previous),
-            origins: originSet.map { origins.names[Int($0)] }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            origins: originCounts.keys.map { origins.names[Int($0)] }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) },
+            reportsByOrigin: Dictionary(uniqueKeysWithValues: originCounts.map { (origins.names[Int($0.key)], $0.value) })
         )
     }
 

@@ -16,7 +16,8 @@ import Synchronization
 public final class PeerSync: Service, Sendable {
     let ledger: Ledger
     let peers: any PeerStore
-    let client: PeerClient
+    /// The signed-request client, shared with other peer calls of the node.
+    public let client: PeerClient
     /// This node as its peers see it, for checking that what they send was theirs to send.
     let ownFacts: PeerFacts
     /// The communities this node knows of, for its own memberships.
@@ -68,6 +69,12 @@ public final class PeerSync: Service, Sendable {
     /// Asks for an immediate pull from `peer` (nil: from every peer), as a peer's nudge does.
     public func pullSoon(from peer: String?) {
         pullRequests.yield(peer)
+    }
+
+    /// Notes that `peer` just reached this node with a signed request: it is up, so a backoff left from its
+    /// downtime no longer delays pulling from it.
+    public func heardFrom(_ peer: String) {
+        backoff.withLock { _ = $0.removeValue(forKey: peer) }
     }
 
     /// Tells the peers (all but `except`) that this node has new records for them.

@@ -1,8 +1,9 @@
 import AsyncHTTPClient
+public import ConcordAnalysis
 public import ConcordCore
 import ConcordFederation
 public import ConcordStore
-import Foundation
+public import Foundation
 public import Hummingbird
 public import Logging
 import NIOCore
@@ -29,6 +30,14 @@ public struct NodeConfiguration: Sendable {
     public var pullInterval: Duration = .seconds(5)
     /// The largest clock difference tolerated on signed federation requests.
     public var maxClockSkew: Duration = .seconds(300)
+    /// The rates that convert losses to one currency for campaigns, the landscape and the risk register.
+    public var rates: ExchangeRates = ReferenceRates.usd
+    /// Identifier keys (`kind:canonical`) that never link reports into campaigns, on top of the shipped list.
+    public var warningList: Set<String> = []
+    /// Where cross-border campaign alerts are posted, signed; nil for none.
+    public var alertWebhook: URL?
+    /// The smallest number of reports a landscape cell shared with peers may count.
+    public var kAnonymity = 5
 
     /// Creates a configuration; host defaults to loopback.
     public init(
@@ -84,8 +93,22 @@ public func buildApplication(
     // Records from every path (API, peers, other processes) move the gauge, not only this node's own writes.
     ledger.observe { [index = ledger.index] _ in metrics.indexedIdentifiers.set(Int64(index.count)) }
     let communities = Communities()
+    let webhook = configuration.alertWebhook.map { AlertWebhook(url: $0, key: configuration.key, logger: logger) }
+    var policy = CampaignLinker.LinkPolicy()
+    policy.warningList.formUnion(configuration.warningList)
+    let analysis = NodeAnalysis(
+        nodeID: configuration.key.nodeID,
+        rates: configuration.rates,
+        policy: policy,
+        store: store,
+        webhook: webhook,
+        k: configuration.kAnonymity,
+        logger: logger
+    )
     do {
         try await communities.follow(ledger)
+        analysis.follow(ledger)
+        try await analysis.load()
     } catch {
         await store.close()
         throw error
@@ -108,7 +131,8 @@ public func buildApplication(
         limits: configuration.limits,
         logger: logger,
         sync: sync,
-        communities: communities
+        communities: communities,
+        analysis: analysis
     )
     let router = buildRouter(
         node: node,
@@ -117,7 +141,9 @@ public func buildApplication(
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "concord"),
-        services: [LedgerService(ledger: ledger, store: store, metrics: metrics, interval: .seconds(1), logger: logger), sync],
+        services: [
+            LedgerService(ledger: ledger, store: store, metrics: metrics, interval: .seconds(1), logger: logger), sync, analysis,
+        ] + (webhook.map { [$0] } ?? []),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )
@@ -134,6 +160,7 @@ func buildRouter(node: RunningNode, verifier: RequestVerifier) -> Router<Concord
     IndicatorController(node: node).addRoutes(to: api)
     CheckController(node: node).addRoutes(to: api)
     CommunityController(node: node).addRoutes(to: api)
+    AnalysisController(node: node, analysis: node.analysis).addRoutes(to: api)
     FederationController(node: node, verifier: verifier).addRoutes(to: router.group("federation/v1"))
     return router
 }

@@ -17,6 +17,16 @@ struct FederationController {
         group.get("node") { _, _ in Response.json(SignedProfile.make(profile: node.profile, key: node.key)) }
         group.get("records", use: records)
         group.post("nudge", use: nudge)
+        group.get("landscape", use: landscape)
+    }
+
+    /// The k-anonymous aggregate of this node's own reports (cells under k are left out, not zeroed), for peers.
+    @Sendable func landscape(_ request: Request, context: ConcordRequestContext) async throws -> Response {
+        _ = try await peer(request, body: [])
+        guard request.uri.query?.isEmpty ?? true else {
+            throw Problem.invalid(pointer: "", "the landscape takes no parameters")
+        }
+        return try Response.encoded(node.analysis.sharedLandscape)
     }
 
     /// The peer that signed `request`, or a 401/403 problem.
@@ -41,6 +51,7 @@ struct FederationController {
 
     @Sendable func records(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         let peer = try await peer(request, body: [])
+        node.sync?.heardFrom(peer.nodeID)
         var after: Int64 = 0
         var limit = 1000
         for (name, value) in request.formQuery {
@@ -103,6 +114,7 @@ struct FederationController {
     @Sendable func nudge(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         let body = try await request.body.collect(upTo: 4096)
         let peer = try await peer(request, body: Array(body.readableBytesView))
+        node.sync?.heardFrom(peer.nodeID)
         node.sync?.pullSoon(from: peer.nodeID)
         return Response(status: .accepted)
     }

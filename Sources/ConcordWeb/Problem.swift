@@ -54,6 +54,10 @@ struct Problem: Error, Sendable {
         Problem(slug: "forbidden", title: "Not allowed", status: .forbidden, detail: detail)
     }
 
+    static func notReady(_ detail: String) -> Problem {
+        Problem(slug: "not-ready", title: "Not ready yet", status: .serviceUnavailable, detail: detail)
+    }
+
     static func unsupportedMediaType(_ detail: String) -> Problem {
         Problem(slug: "unsupported-media-type", title: "Unsupported content type", status: .unsupportedMediaType, detail: detail)
     }

@@ -20,6 +20,8 @@ final class RunningNode: Sendable {
     let sync: PeerSync?
     /// The communities this node knows of, for serving community-labelled records.
     let communities: Communities
+    /// Campaigns, alerts and the landscape of the reports held.
+    let analysis: NodeAnalysis
 
     init(
         key: NodeKey,
@@ -30,7 +32,8 @@ final class RunningNode: Sendable {
         limits: APILimits,
         logger: Logger,
         sync: PeerSync? = nil,
-        communities: Communities = Communities()
+        communities: Communities = Communities(),
+        analysis: NodeAnalysis
     ) {
         self.key = key
         self.profile = profile
@@ -41,6 +44,7 @@ final class RunningNode: Sendable {
         self.logger = logger
         self.sync = sync
         self.communities = communities
+        self.analysis = analysis
     }
 
     /// What the sharing policy needs to know of `peer`, with its communities as this node knows them.

@@ -6,7 +6,8 @@ struct Concord: AsyncParsableCommand {
         commandName: "concord",
         abstract: "A Concord node: share, check and understand scam identifiers with peers.",
         subcommands: [
-            InitCommand.self, IDCommand.self, PeerCommand.self, CommunityCommand.self, ServeCommand.self, TokenCommand.self,
+            InitCommand.self, IDCommand.self, PeerCommand.self, CommunityCommand.self, ServeCommand.self,
+            CampaignsCommand.self, LandscapeCommand.self, RisksCommand.self, TokenCommand.self,
             CheckCommand.self,
             ImportCommand.self,
             ExportCommand.self, NormalizeCommand.self, DemoCommand.self, SimulateCommand.self, BenchCommand.self,

@@ -359,6 +359,25 @@ struct RegionSelfTest {
                 expect("RED report kept from \(node.member.name)", !leaked, leaked ? "it arrived" : "not there")
             }
         }
+        let m = await CampaignMeasurement(test: self, reports: 300, rate: 40).run()
+        let share = { (n: Int, of: Int) in of == 0 ? 0 : Double(n) / Double(of) }
+        let median = m.latencies.isEmpty ? .nan : m.latencies[m.latencies.count / 2]
+        let worst = m.latencies.last ?? .nan
+        expect(
+            "seeded cross-border campaigns linked as one",
+            m.seeded >= 5 && share(m.linked, m.seeded) >= 0.95,
+            "\(m.linked) of \(m.seeded) (\(String(format: "%.1f%%", 100 * share(m.linked, m.seeded))))"
+        )
+        expect(
+            "cross-border alert within 5 s of the second jurisdiction's report",
+            share(m.alertedInTime, m.seeded) >= 0.95,
+            "\(m.alertedInTime) of \(m.seeded); median \(String(format: "%.2f", median)) s, slowest \(String(format: "%.2f", worst)) s"
+        )
+        expect(
+            "reports linked into a campaign not their own",
+            share(m.falseLinks, m.inCampaigns) <= 0.01,
+            "\(m.falseLinks) of \(m.inCampaigns) (\(String(format: "%.2f%%", 100 * share(m.falseLinks, m.inCampaigns))))"
+        )
         printLine(failures == 0 ? "demo self-test: all checks held" : "demo self-test: \(failures) checks failed")
         return failures == 0
     }

@@ -12,6 +12,7 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the node's HTTP API.")
 
     @OptionGroup var node: NodeOptions
+    @OptionGroup var analysis: AnalysisOptions
 
     @Option(help: "Address to listen on.")
     var host: String = "127.0.0.1"
@@ -27,6 +28,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Largest clock difference, in seconds, tolerated on peers' signed requests.")
     var maxClockSkew: Int = 300
+
+    @Option(help: "URL to POST each cross-border campaign alert to, signed with the node key.")
+    var alertWebhook: String?
+
+    @Option(help: "Fewest reports a landscape cell shared with peers may count (k-anonymity).")
+    var kAnonymity: Int = 5
 
     func run() async throws {
         let (key, profile) = try node.load()
@@ -45,6 +52,16 @@ struct ServeCommand: AsyncParsableCommand {
         )
         configuration.pullInterval = .seconds(pullInterval)
         configuration.maxClockSkew = .seconds(maxClockSkew)
+        configuration.rates = try analysis.exchangeRates()
+        configuration.warningList = try analysis.warnings()
+        guard kAnonymity >= 2 else { throw ValidationError("--k-anonymity must be at least 2") }
+        configuration.kAnonymity = kAnonymity
+        if let alertWebhook {
+            guard let url = URL(string: alertWebhook), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ValidationError("--alert-webhook \(alertWebhook) is not an http(s) URL")
+            }
+            configuration.alertWebhook = url
+        }
         let app = try await buildApplication(configuration: configuration, logger: logger) { port in
             // Scripts and tests wait for this line to know the node is up and on which port.
             printLine("concord node \(key.nodeID) listening on http://\(host):\(port)")

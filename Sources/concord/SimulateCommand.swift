@@ -15,16 +15,42 @@ struct Simulator {
         let jurisdiction: String
     }
 
+    /// One report the simulator filed, with the campaign it was drawn from (the ground truth of linking).
+    struct Filed: Sendable {
+        let id: String
+        let campaign: Int?
+        let jurisdiction: String
+        let target: Int
+        /// When the node signed it (the record's `created`).
+        let created: Timestamp
+    }
+
     let targets: [Target]
     let rate: Double
     let count: Int?
     let seed: UInt64
+    /// The seed of the campaigns the reports are drawn from.
+    var campaignSeed: UInt64 = 2026
+    /// The share of reports that belong to a campaign.
+    var campaignShare = 0.35
 
     /// Posts reports until `count` are sent (or forever), `rate` a second; returns how many were accepted.
     func run(client: HTTPClient) async -> (sent: Int, accepted: Int) {
+        let (sent, filed, accepted) = await file(client: client, keep: false)
+        return (sent, max(filed.count, accepted))
+    }
+
+    /// Posts reports as `run` does and returns each accepted one with its campaign, when `keep` is true.
+    func file(client: HTTPClient, keep: Bool = true) async -> (sent: Int, filed: [Filed], accepted: Int) {
         var generators = targets.enumerated().map {
-            SyntheticReports(seed: seed &+ UInt64($0.offset), jurisdictions: [$0.element.jurisdiction])
+            SyntheticReports(
+                seed: seed &+ UInt64($0.offset),
+                jurisdictions: [$0.element.jurisdiction],
+                campaignSeed: campaignSeed,
+                campaignShare: campaignShare
+            )
         }
+        var filed: [Filed] = []
         var rng = SeededRandom(seed: seed)
         var sent = 0
         var accepted = 0
@@ -36,15 +62,31 @@ struct Simulator {
             request.method = .POST
             request.headers.add(name: "Authorization", value: "Bearer \(target.token)")
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: generators[n].next().canonicalData))
+            let (report, campaign) = generators[n].nextWithTruth()
+            request.body = .bytes(ByteBuffer(bytes: report.canonicalData))
             sent += 1
             if let response = try? await client.execute(request, timeout: .seconds(10)) {
-                _ = try? await response.body.collect(upTo: 1 << 20)
-                if response.status == .created { accepted += 1 }
+                let body = try? await response.body.collect(upTo: 1 << 20)
+                if response.status == .created {
+                    accepted += 1
+                    if keep {
+                        let answer = body.flatMap { try? JSONValue.parse(Array($0.readableBytesView)) }
+                        let created = answer?["content"]?["created"]?.stringValue.flatMap(Timestamp.init(rfc3339:))
+                        filed.append(
+                            Filed(
+                                id: answer?["id"]?.stringValue ?? "",
+                                campaign: campaign,
+                                jurisdiction: target.jurisdiction,
+                                target: n,
+                                created: created ?? .now()
+                            )
+                        )
+                    }
+                }
             }
             do { try await Task.sleep(for: pause) } catch { break }
         }
-        return (sent, accepted)
+        return (sent, filed, accepted)
     }
 }
 

@@ -234,31 +234,32 @@ public struct SyntheticReports: Sendable {
         return (report, campaign?.index)
     }
 
-    /// One or two of a campaign's identifiers, written the way a victim in `locale` writes them: the number in
-    /// national form at home and in international form abroad, the account with its country.
+    /// A campaign's identifiers as one victim in `locale` reports them: always its contact number (in national
+    /// form at home, international form abroad), often its mule account (with its country), sometimes its site
+    /// or wallet. Every report of a campaign thus shares at least the number with the others, so that each
+    /// seeded campaign can be linked in principle; how well it is linked is then the linker's and the network's
+    /// doing, not luck in the data.
     private mutating func campaignIdentifiers(_ campaign: SyntheticCampaign, writtenIn locale: Locale) -> [JSONValue] {
         guard let home = Self.locales.first(where: { $0.code == campaign.home }) else { return [] }
-        var options: [JSONValue] = [
+        var chosen: [JSONValue] = [
             .object([
                 "kind": .string("phone"),
                 "value": .string(locale.code == home.code ? campaign.phone : Self.international(campaign.phone, home)),
                 "role": .string("contact"),
-            ]),
-            accountItem((campaign.account.bank, campaign.account.value), home: home, writtenIn: locale),
-            .object(["kind": .string("url"), "value": .string(campaign.site), "role": .string("website")]),
+            ])
         ]
-        if let wallet = campaign.wallet {
-            options.append(
+        if rng.unit() < 0.6 {
+            chosen.append(accountItem((campaign.account.bank, campaign.account.value), home: home, writtenIn: locale))
+        }
+        if rng.unit() < 0.3 {
+            chosen.append(.object(["kind": .string("url"), "value": .string(campaign.site), "role": .string("website")]))
+        }
+        if let wallet = campaign.wallet, rng.unit() < 0.3 {
+            chosen.append(
                 .object([
                     "kind": .string("wallet"), "value": .string(wallet), "chain": .string("ethereum"), "role": .string("payment"),
                 ])
             )
-        }
-        let first = Int(rng.next() % UInt64(options.count))
-        var chosen = [options[first]]
-        if rng.unit() < 0.6 {
-            let second = Int(rng.next() % UInt64(options.count))
-            if second != first { chosen.append(options[second]) }
         }
         return chosen
     }

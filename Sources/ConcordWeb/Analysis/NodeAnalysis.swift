@@ -1,0 +1,356 @@
+import ConcordAnalysis
+import ConcordCore
+import ConcordFederation
+import ConcordStore
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import Synchronization
+
+/// One cross-border alert: a report of this node's joined a campaign that spans another jurisdiction, or a
+/// report from elsewhere joined a campaign holding this node's reports and brought in a new jurisdiction.
+struct CampaignAlert: Sendable {
+    let sequence: Int
+    let raised: Timestamp
+    let campaignID: String
+    let jurisdictions: [String]
+    let newJurisdictions: [String]
+    /// The report whose arrival raised the alert, with where and when it was written.
+    let reportID: String
+    let reportJurisdiction: String
+    let reportCreated: Timestamp
+    let reportIsOwn: Bool
+    let campaignReports: Int
+    let ownReports: Int
+
+    var json: JSONValue {
+        .object([
+            "sequence": .integer(Int64(sequence)),
+            "raised": .string(raised.rfc3339),
+            "campaign_id": .string(campaignID),
+            "jurisdictions": .array(jurisdictions.map(JSONValue.string)),
+            "new_jurisdictions": .array(newJurisdictions.map(JSONValue.string)),
+            "report_id": .string(reportID),
+            "report_jurisdiction": .string(reportJurisdiction),
+            "report_created": .string(reportCreated.rfc3339),
+            "report_is_own": .bool(reportIsOwn),
+            "campaign_reports": .integer(Int64(campaignReports)),
+            "own_reports": .integer(Int64(ownReports)),
+        ])
+    }
+}
+
+/// The node's live analysis: campaigns linked as reports arrive from any path, cross-border alerts, and the
+/// landscape of the reports it holds. Built from the store at start, then kept current by the ledger.
+final class NodeAnalysis: Service, Sendable {
+    struct State: Sendable {
+        var linker: CampaignLinker
+        /// Landscapes of the reports held, by origin node (this node's own under its id).
+        var byOrigin: [String: Landscape] = [:]
+        var loaded = false
+        var landscapesStale = false
+        var alerts: [CampaignAlert] = []
+        var nextAlert = 1
+    }
+
+    let nodeID: String
+    let rates: ExchangeRates
+    let store: any RecordStore
+    let logger: Logger
+    let webhook: AlertWebhook?
+    /// The most alerts kept in memory for the API.
+    let alertCapacity = 10_000
+    /// The smallest number of reports a cell of the aggregate shared with peers may count.
+    let k: Int
+    private let state: Mutex<State>
+    /// Peers' shared aggregates, fetched at most once a minute each.
+    private let peerCache = Mutex([String: (fetched: ContinuousClock.Instant, aggregate: SharedLandscape?)]())
+    /// The last risk register, by its parameters, reused for a minute.
+    private let riskCache = Mutex<(key: String, at: ContinuousClock.Instant, estimates: [RiskEstimate])?>(nil)
+
+    init(
+        nodeID: String,
+        rates: ExchangeRates,
+        policy: CampaignLinker.LinkPolicy,
+        store: any RecordStore,
+        webhook: AlertWebhook?,
+        k: Int = 5,
+        logger: Logger
+    ) {
+        self.k = k
+        self.nodeID = nodeID
+        self.rates = rates
+        self.store = store
+        self.webhook = webhook
+        self.logger = logger
+        state = Mutex(State(linker: CampaignLinker(policy: policy)))
+    }
+
+    /// Starts following the ledger; call before `load()` so that nothing written meanwhile is missed.
+    func follow(_ ledger: Ledger) {
+        ledger.observe { [self] records in take(records) }
+    }
+
+    /// Reads every live report already stored. Reports the ledger delivers meanwhile are linked once: the
+    /// linker drops a report it already holds, and the landscape counts only what the linker newly added.
+    func load() async throws {
+        var query = RecordQuery(after: 0, limit: 2000, kind: .report)
+        query.checkSignatures = false
+        var count = 0
+        while true {
+            let page = try await store.records(query)
+            let facts = page.compactMap { $0.retractedBy == nil ? ReportFacts(record: $0.record) : nil }
+            state.withLock { s in
+                for report in facts where s.linker.add(report).status == .added {
+                    s.byOrigin[report.origin, default: Landscape(rates: rates)].add(report)
+                }
+            }
+            count += facts.count
+            guard let last = page.last, page.count == query.limit else { break }
+            query.after = last.sequence
+        }
+        state.withLock { s in
+            if s.linker.needsRebuild { s.linker.rebuild() }
+            s.loaded = true
+        }
+        logger.info("campaigns linked from stored reports", metadata: ["analysis.reports": "\(count)"])
+    }
+
+    /// Links newly stored records and raises alerts.
+    func take(_ records: [Record]) {
+        var raised: [CampaignAlert] = []
+        state.withLock { s in
+            let now = Timestamp.now()
+            for record in records {
+                if let target = record.retractedRecordID {
+                    s.linker.retract(reportID: target)
+                    s.landscapesStale = true
+                    continue
+                }
+                guard let report = ReportFacts(record: record) else { continue }
+                let outcome = s.linker.add(report)
+                guard outcome.status == .added else { continue }
+                s.byOrigin[report.origin, default: Landscape(rates: rates)].add(report)
+                guard s.loaded, outcome.jurisdictions.count >= 2, let id = outcome.campaignID else { continue }
+                let isOwn = report.origin == nodeID
+                // A foreign report matters here when it widened a campaign holding this node's reports; this
+                // node's own report matters whenever it lands in a campaign that crosses a border.
+                guard isOwn || !outcome.newJurisdictions.isEmpty else { continue }
+                guard let campaign = s.linker.campaign(id: id, now: now) else { continue }
+                let own = campaign.reportsByOrigin[nodeID] ?? 0
+                guard own > 0 else { continue }
+                let alert = CampaignAlert(
+                    sequence: s.nextAlert,
+                    raised: now,
+                    campaignID: campaign.id,
+                    jurisdictions: campaign.jurisdictions,
+                    newJurisdictions: outcome.newJurisdictions,
+                    reportID: report.id,
+                    reportJurisdiction: report.jurisdiction,
+                    reportCreated: record.created,
+                    reportIsOwn: isOwn,
+                    campaignReports: campaign.reportCount,
+                    ownReports: own
+                )
+                s.nextAlert += 1
+                s.alerts.append(alert)
+                if s.alerts.count > alertCapacity { s.alerts.removeFirst(s.alerts.count - alertCapacity) }
+                raised.append(alert)
+            }
+        }
+        for alert in raised {
+            logger.info(
+                "cross-border campaign alert",
+                metadata: [
+                    "campaign.id": "\(alert.campaignID)",
+                    "campaign.jurisdictions": "\(alert.jurisdictions.joined(separator: ","))",
+                ]
+            )
+            webhook?.post(alert.json)
+        }
+    }
+
+    /// Rebuilds what a retraction or a hub identifier made stale, at most once a second.
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await Task.sleep(for: .seconds(1))
+                } catch {
+                    return
+                }
+                let (rebuildLinks, rebuildLandscapes) = self.state.withLock { s in
+                    (s.loaded && s.linker.needsRebuild, s.loaded && s.landscapesStale)
+                }
+                if rebuildLinks {
+                    self.state.withLock { $0.linker.rebuild() }
+                }
+                if rebuildLandscapes {
+                    await self.rebuildLandscapes()
+                }
+            }
+        }
+    }
+
+    /// Recounts the landscapes from the store, leaving out retracted reports.
+    private func rebuildLandscapes() async {
+        do {
+            state.withLock { $0.landscapesStale = false }
+            var fresh: [String: Landscape] = [:]
+            var query = RecordQuery(after: 0, limit: 2000, kind: .report)
+            query.checkSignatures = false
+            while true {
+                let page = try await store.records(query)
+                for stored in page where stored.retractedBy == nil {
+                    if let report = ReportFacts(record: stored.record) {
+                        fresh[report.origin, default: Landscape(rates: rates)].add(report)
+                    }
+                }
+                guard let last = page.last, page.count == query.limit else { break }
+                query.after = last.sequence
+            }
+            state.withLock { $0.byOrigin = fresh }
+        } catch {
+            state.withLock { $0.landscapesStale = true }
+            logger.warning("could not recount the landscape; will retry", metadata: ["error.type": "\(type(of: error))"])
+        }
+    }
+
+    // MARK: Reading
+
+    var isLoaded: Bool { state.withLock { $0.loaded } }
+
+    func campaigns(
+        minimumReports: Int,
+        crossBorderOnly: Bool,
+        limit: Int
+    ) -> (campaigns: [Campaign], linked: Int, common: [String]) {
+        state.withLock { s in
+            let now = Timestamp.now()
+            let all = s.linker.campaigns(minimumReports: minimumReports, crossBorderOnly: crossBorderOnly, limit: limit, now: now)
+            return (all, s.linker.reportCount, s.linker.commonIdentifiers)
+        }
+    }
+
+    func campaign(id: String) -> Campaign? {
+        state.withLock { $0.linker.campaign(id: id, now: .now()) }
+    }
+
+    func campaign(containingReport id: String) -> Campaign? {
+        state.withLock { $0.linker.campaign(containingReport: id, now: .now()) }
+    }
+
+    func alerts(after: Int, limit: Int) -> [CampaignAlert] {
+        state.withLock { s in Array(s.alerts.lazy.filter { $0.sequence > after }.prefix(limit)) }
+    }
+
+    /// This node's own landscape.
+    var ownLandscape: Landscape {
+        state.withLock { $0.byOrigin[nodeID] } ?? Landscape(rates: rates)
+    }
+
+    /// The landscapes of reports held from other origins, by origin.
+    var heldLandscapes: [String: Landscape] {
+        state.withLock { s in s.byOrigin.filter { $0.key != nodeID } }
+    }
+
+    /// Every live report held, for the risk register.
+    func heldReports() async throws -> [ReportFacts] {
+        var out: [ReportFacts] = []
+        var query = RecordQuery(after: 0, limit: 2000, kind: .report)
+        query.checkSignatures = false
+        while true {
+            let page = try await store.records(query)
+            out += page.compactMap { $0.retractedBy == nil ? ReportFacts(record: $0.record) : nil }
+            guard let last = page.last, page.count == query.limit else { break }
+            query.after = last.sequence
+        }
+        return out
+    }
+
+    /// The k-anonymous aggregate of this node's own reports, as served to peers.
+    var sharedLandscape: SharedLandscape {
+        ownLandscape.kAnonymous(k: k)
+    }
+
+    /// The aggregates `peers` share, fetched (signed) with `client`, each at most once a minute; a peer that
+    /// does not answer within three seconds, or answers badly, is left out.
+    func peerAggregates(peers: [Peer], client: PeerClient?) async -> [String: SharedLandscape] {
+        guard let client else { return [:] }
+        let now = ContinuousClock.now
+        let due = peerCache.withLock { cache in
+            peers.filter { peer in cache[peer.nodeID].map { now - $0.fetched > .seconds(60) } ?? true }
+        }
+        let quick = PeerClient(http: client.http, key: client.key, timeout: .seconds(3))
+        await withTaskGroup(of: (String, SharedLandscape?).self) { group in
+            for peer in due {
+                group.addTask {
+                    do {
+                        let answer = try await quick.send(
+                            .GET,
+                            base: peer.url,
+                            path: "/federation/v1/landscape",
+                            target: peer.nodeID,
+                            maxBytes: 16 << 20
+                        )
+                        guard answer.status == 200 else { return (peer.nodeID, nil) }
+                        return (peer.nodeID, try JSONDecoder().decode(SharedLandscape.self, from: Data(answer.body)))
+                    } catch {
+                        return (peer.nodeID, nil)
+                    }
+                }
+            }
+            for await (id, aggregate) in group {
+                if aggregate == nil {
+                    logger.info("no landscape aggregate from a peer", metadata: ["peer.node_id": "\(id)"])
+                }
+                peerCache.withLock { $0[id] = (now, aggregate) }
+            }
+        }
+        return peerCache.withLock { cache in
+            var out: [String: SharedLandscape] = [:]
+            for peer in peers { if let a = cache[peer.nodeID]?.aggregate { out[peer.nodeID] = a } }
+            return out
+        }
+    }
+
+    /// The risk register of the reports this node holds, reused for a minute for the same parameters.
+    func risks(asOf: String, trials: Int, seed: UInt64) async throws -> [RiskEstimate] {
+        let key = "\(asOf)/\(trials)/\(seed)"
+        if let cached = riskCache.withLock({ $0 }), cached.key == key, ContinuousClock.now - cached.at < .seconds(60) {
+            return cached.estimates
+        }
+        let reports = try await heldReports()
+        let prior = RiskRegister.referencePrior(in: rates) ?? RiskRegister.singaporePrior
+        let inputs: [RiskInputs]
+        do {
+            inputs = try RiskRegister.inputs(from: reports, rates: rates, asOf: asOf, prior: prior)
+        } catch {
+            throw Problem.invalid(pointer: "/as_of", "\(error)")
+        }
+        let estimates = await Self.assessInParallel(inputs, trials: trials, seed: seed)
+        riskCache.withLock { $0 = (key, .now, estimates) }
+        return estimates
+    }
+
+    /// The register's simulations spread over the cores; each risk's result depends only on its own seed.
+    static func assessInParallel(_ inputs: [RiskInputs], trials: Int, seed: UInt64) async -> [RiskEstimate] {
+        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, inputs.count))
+        let size = (inputs.count + parts - 1) / max(parts, 1)
+        let all = await withTaskGroup(of: [RiskEstimate].self) { group in
+            for p in 0..<parts {
+                let slice = Array(inputs[min(p * size, inputs.count)..<min((p + 1) * size, inputs.count)])
+                group.addTask { RiskRegister.assess(slice, trials: trials, seed: seed) }
+            }
+            var out: [RiskEstimate] = []
+            for await part in group { out += part }
+            return out
+        }
+        return all.sorted { a, b in
+            if a.expectedAnnualLoss != b.expectedAnnualLoss { return a.expectedAnnualLoss > b.expectedAnnualLoss }
+            return (a.inputs.jurisdiction, a.inputs.typology.rawValue) < (b.inputs.jurisdiction, b.inputs.typology.rawValue)
+        }
+    }
+}
