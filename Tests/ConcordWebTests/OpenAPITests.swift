@@ -46,7 +46,7 @@ struct OpenAPITests {
                     }
                 }
             }
-            #expect(operations == 15)
+            #expect(operations == 20)
         }
     }
 }
