@@ -14,7 +14,9 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure ingest, in-process checks, memory per identifier, and checks over HTTP.",
-        subcommands: [Ingest.self, Lookup.self, Load.self, HTTPBatch.self, HTTPSingle.self, Federation.self]
+        subcommands: [
+            Ingest.self, Lookup.self, Load.self, HTTPBatch.self, HTTPSingle.self, Federation.self, Campaigns.self, Risks.self,
+        ]
     )
 }
 

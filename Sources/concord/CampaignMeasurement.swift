@@ -18,6 +18,9 @@ struct CampaignMeasurement {
         let linked: Int
         let alertedInTime: Int
         let latencies: [Double]
+        /// Seconds from the second jurisdiction's report to the alert at the node that filed the campaign's
+        /// first report (it must first receive the new report over federation).
+        let firstReporterLatencies: [Double]
         let inCampaigns: Int
         let falseLinks: Int
     }
@@ -38,6 +41,7 @@ struct CampaignMeasurement {
         // Seeded campaigns whose filed reports span two or more jurisdictions, and when each first did.
         var firstJurisdiction: [Int: String] = [:]
         var crossedAt: [Int: Timestamp] = [:]
+        var firstTarget: [Int: Int] = [:]
         var members: [Int: [String]] = [:]
         for f in filed {
             guard let c = f.campaign else { continue }
@@ -46,6 +50,7 @@ struct CampaignMeasurement {
                 if first != f.jurisdiction && crossedAt[c] == nil { crossedAt[c] = f.created }
             } else {
                 firstJurisdiction[c] = f.jurisdiction
+                firstTarget[c] = f.target
             }
         }
         // Let the last reports travel and the linkers settle.
@@ -54,7 +59,15 @@ struct CampaignMeasurement {
         // The campaigns the first node found, report by report.
         var foundIn: [String: String] = [:]
         guard let hub = running.first else {
-            return Result(seeded: 0, linked: 0, alertedInTime: 0, latencies: [], inCampaigns: 0, falseLinks: 0)
+            return Result(
+                seeded: 0,
+                linked: 0,
+                alertedInTime: 0,
+                latencies: [],
+                firstReporterLatencies: [],
+                inCampaigns: 0,
+                falseLinks: 0
+            )
         }
         let list = try? await test.call(.GET, hub.url + "/api/v1/campaigns?limit=10000", token: hub.analystToken)
         for summary in list?["campaigns"]?.arrayValue ?? [] {
@@ -89,7 +102,8 @@ struct CampaignMeasurement {
         }
         // Alerts from every node: the earliest one about each seeded campaign after it crossed a border.
         var firstAlert: [Int: Timestamp] = [:]
-        for node in running {
+        var firstAlertAt: [Int: [Int: Timestamp]] = [:]
+        for (index, node) in running.enumerated() {
             var after: Int64 = 0
             while true {
                 guard
@@ -105,14 +119,19 @@ struct CampaignMeasurement {
                         let raised = alert["raised"]?.stringValue.flatMap(Timestamp.init(rfc3339:))
                     else { continue }
                     if firstAlert[c].map({ raised < $0 }) ?? true { firstAlert[c] = raised }
+                    if firstAlertAt[c]?[index].map({ raised < $0 }) ?? true { firstAlertAt[c, default: [:]][index] = raised }
                 }
                 after = page["next_cursor"]?.integerValue ?? after
                 if alerts.count < 1000 { break }
             }
         }
         var latencies: [Double] = []
+        var atFirstReporter: [Double] = []
         var inTime = 0
         for (c, crossed) in crossedAt {
+            if let node = firstTarget[c], let alerted = firstAlertAt[c]?[node] {
+                atFirstReporter.append(Double(alerted.milliseconds - crossed.milliseconds) / 1000)
+            }
             guard let alerted = firstAlert[c] else { continue }
             let seconds = Double(alerted.milliseconds - crossed.milliseconds) / 1000
             latencies.append(seconds)
@@ -123,6 +142,7 @@ struct CampaignMeasurement {
             linked: linked,
             alertedInTime: inTime,
             latencies: latencies.sorted(),
+            firstReporterLatencies: atFirstReporter.sorted(),
             inCampaigns: inCampaigns,
             falseLinks: falseLinks
         )

@@ -46,6 +46,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(help: "Check the running node over HTTP, print what it answered, and exit (0 when every check held).")
     var selfTest = false
 
+    @Option(help: "Reports the region self-test files to measure campaign linking and alerts.")
+    var campaignReports: Int = 300
+
     func run() async throws {
         guard (1...RegionDemo.members.count).contains(nodes) else {
             throw ValidationError("--nodes must be 1 to \(RegionDemo.members.count)")
@@ -258,7 +261,7 @@ extension DemoCommand {
             tasks.addTask { try await group.run() }
             try await Task.sleep(for: .milliseconds(500))
             if selfTest {
-                passed = await RegionSelfTest(running: running, client: client).run()
+                passed = await RegionSelfTest(running: running, client: client, campaignReports: campaignReports).run()
                 await group.triggerGracefulShutdown()
             } else {
                 printLine(
@@ -290,6 +293,7 @@ extension DemoCommand {
 struct RegionSelfTest {
     let running: [RegionDemo.Running]
     let client: HTTPClient
+    var campaignReports = 300
 
     func call(_ method: HTTPMethod, _ url: String, token: String, body: String? = nil) async throws -> JSONValue {
         var request = HTTPClientRequest(url: url)
@@ -359,7 +363,7 @@ struct RegionSelfTest {
                 expect("RED report kept from \(node.member.name)", !leaked, leaked ? "it arrived" : "not there")
             }
         }
-        let m = await CampaignMeasurement(test: self, reports: 300, rate: 40).run()
+        let m = await CampaignMeasurement(test: self, reports: campaignReports, rate: 40).run()
         let share = { (n: Int, of: Int) in of == 0 ? 0 : Double(n) / Double(of) }
         let median = m.latencies.isEmpty ? .nan : m.latencies[m.latencies.count / 2]
         let worst = m.latencies.last ?? .nan
@@ -372,6 +376,12 @@ struct RegionSelfTest {
             "cross-border alert within 5 s of the second jurisdiction's report",
             share(m.alertedInTime, m.seeded) >= 0.95,
             "\(m.alertedInTime) of \(m.seeded); median \(String(format: "%.2f", median)) s, slowest \(String(format: "%.2f", worst)) s"
+        )
+        let far = m.firstReporterLatencies
+        expect(
+            "alert at the node of the campaign's first report",
+            m.seeded > 0 && far.count * 100 >= m.seeded * 95 && (far.last ?? 99) <= 5,
+            "\(far.count) of \(m.seeded); median \(String(format: "%.2f", far.isEmpty ? .nan : far[far.count / 2])) s, slowest \(String(format: "%.2f", far.last ?? .nan)) s"
         )
         expect(
             "reports linked into a campaign not their own",

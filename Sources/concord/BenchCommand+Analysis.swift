@@ -1,0 +1,154 @@
+import ArgumentParser
+import ConcordAnalysis
+import ConcordCore
+import Foundation
+
+extension BenchCommand {
+    struct Campaigns: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Link synthetic reports into campaigns: the bulk load, then reports added one at a time.",
+            discussion:
+                "Reports name five identifiers on average; 40% belong to campaigns of heavy-tailed sizes that share identifiers, the rest name identifiers of their own. Generation is not timed."
+        )
+
+        @Option(help: "Reports in the bulk load.")
+        var reports: Int = 1_000_000
+
+        @Option(help: "Identifier links (report-identifier pairs) in the bulk load.")
+        var links: Int = 5_000_000
+
+        @Option(help: "Reports then added one at a time, each timed.")
+        var adds: Int = 20_000
+
+        func run() async throws {
+            guard reports >= 1000, links >= reports, adds >= 100 else {
+                throw ValidationError("--reports at least 1000, --links at least --reports, --adds at least 100")
+            }
+            let perReport = Double(links) / Double(reports)
+            var rng = SeededRandom(seed: 42)
+            let campaigns = max(1, reports / 20)
+            let jurisdictions = ["TH", "MY", "PH", "SG", "KE", "NG", "FJ", "AU", "NL", "GB"]
+            var unique = 0
+            func make(_ n: Int) -> ReportFacts {
+                let count = max(1, Int((perReport + rng.unit() * 2 - 1).rounded()))
+                var keys: [String] = []
+                keys.reserveCapacity(count)
+                var typology = Typology.allCases[Int(rng.next() % UInt64(Typology.allCases.count))]
+                if rng.unit() < 0.4 {
+                    // Campaign sizes follow a power law: campaign k is picked with weight about 1/k.
+                    let c = Int(Double(campaigns) * pow(rng.unit(), 3))
+                    typology = Typology.allCases[c % Typology.allCases.count]
+                    keys.append("phone:+6681\(String(format: "%07d", c))")
+                    if count > 1 { keys.append("bank_account:TH:004:\(String(format: "%010d", c * 7 + Int(rng.next() % 3)))") }
+                }
+                while keys.count < count {
+                    unique += 1
+                    keys.append(unique % 2 == 0 ? "phone:+6692\(String(format: "%08d", unique))" : "domain:s\(unique).example")
+                }
+                return ReportFacts(
+                    id: String(format: "%064x", n),
+                    origin: "node\(n % 10)",
+                    jurisdiction: jurisdictions[n % jurisdictions.count],
+                    typology: typology,
+                    loss: Money(minorUnits: Int64(rng.lognormal(mu: 7.24, sigma: 2.39) * 100), currency: "SGD"),
+                    occurredAt: Timestamp(milliseconds: 1_767_225_600_000 + Int64(n) * 25_000),
+                    identifiers: keys
+                )
+            }
+            printLine("generating \(reports + adds) reports...")
+            let bulk = (0..<reports).map(make)
+            let extra = (reports..<(reports + adds)).map(make)
+            let totalLinks = bulk.reduce(0) { $0 + $1.identifiers.count }
+
+            let memoryBefore = residentBytes()
+            var linker = CampaignLinker()
+            linker.reserveCapacity(reports: reports + adds, identifiers: totalLinks, links: totalLinks)
+            let started = ContinuousClock.now
+            linker.add(contentsOf: bulk)
+            let bulkTime = seconds(ContinuousClock.now - started)
+            let found = linker.campaigns(minimumReports: 2, limit: nil, now: .now())
+            printLine(
+                "bulk: \(reports) reports, \(totalLinks) links, \(linker.identifierCount) identifiers linked in \(String(format: "%.2f", bulkTime)) s; \(found.count) campaigns, largest \(found.first?.reportCount ?? 0) reports; +\((residentBytes() - memoryBefore) >> 20) MiB"
+            )
+
+            var times: [Double] = []
+            times.reserveCapacity(adds)
+            var crossBorder = 0
+            for report in extra {
+                let t0 = ContinuousClock.now
+                let outcome = linker.add(report)
+                times.append(seconds(ContinuousClock.now - t0) * 1e6)
+                if outcome.raisesCrossBorderAlert { crossBorder += 1 }
+            }
+            times.sort()
+            let mean = times.reduce(0, +) / Double(times.count)
+            printLine(
+                "incremental: \(adds) adds, mean \(String(format: "%.1f", mean)) us, p50 \(String(format: "%.1f", times[times.count / 2])) us, p99 \(String(format: "%.1f", times[times.count * 99 / 100])) us, max \(String(format: "%.1f", times.last ?? 0)) us; \(crossBorder) cross-border alerts; rebuild pending: \(linker.needsRebuild)"
+            )
+            let rebuildStart = ContinuousClock.now
+            linker.rebuild()
+            printLine(
+                "full rebuild of \(linker.reportCount) reports: \(String(format: "%.2f", seconds(ContinuousClock.now - rebuildStart))) s"
+            )
+        }
+    }
+
+    struct Risks: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Monte Carlo of the risk register: time per risk at a given number of trials, over a range of frequencies."
+        )
+
+        @Option(help: "Trials per risk.")
+        var trials: Int = 100_000
+
+        @Option(help: "Risks, with annual frequencies spread log-evenly from 2 to 20,000 reports a year.")
+        var risks: Int = 40
+
+        func run() async throws {
+            guard trials >= 1000, risks >= 2 else { throw ValidationError("--trials at least 1000, --risks at least 2") }
+            let inputs = (0..<risks).map { n in
+                let frequency = Int(2 * pow(10_000, Double(n) / Double(risks - 1)))
+                return RiskInputs(
+                    jurisdiction: ["TH", "MY", "PH", "SG", "KE", "NG", "FJ", "AU"][n % 8],
+                    typology: Typology.allCases[n % Typology.allCases.count],
+                    asOf: "2026-10",
+                    baseCurrency: "SGD",
+                    reportsLastYear: frequency,
+                    recentReports: frequency / 4,
+                    previousReports: frequency / 4,
+                    prior: RiskRegister.singaporePrior
+                )
+            }
+            var perRisk: [(Double, Int)] = []
+            for input in inputs {
+                let t0 = ContinuousClock.now
+                _ = RiskRegister.assess([input], trials: trials, seed: 1)
+                perRisk.append((seconds(ContinuousClock.now - t0), input.reportsLastYear))
+            }
+            let sorted = perRisk.map(\.0).sorted()
+            let slowest = perRisk.max { $0.0 < $1.0 }
+            printLine(
+                "one core, \(trials) trials per risk: median \(String(format: "%.1f", sorted[sorted.count / 2] * 1000)) ms, slowest \(String(format: "%.1f", (slowest?.0 ?? 0) * 1000)) ms (at \(slowest?.1 ?? 0) reports a year), all \(risks) risks \(String(format: "%.2f", sorted.reduce(0, +))) s"
+            )
+            let t0 = ContinuousClock.now
+            _ = await NodeRiskBench.parallel(inputs, trials: trials)
+            printLine("all \(risks) risks on every core: \(String(format: "%.2f", seconds(ContinuousClock.now - t0))) s")
+        }
+    }
+}
+
+enum NodeRiskBench {
+    /// The register's simulations spread over the cores, as a node runs them.
+    static func parallel(_ inputs: [RiskInputs], trials: Int) async -> Int {
+        let parts = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        return await withTaskGroup(of: Int.self) { group in
+            for p in 0..<parts {
+                let slice = inputs.enumerated().filter { $0.offset % parts == p }.map(\.element)
+                group.addTask { RiskRegister.assess(slice, trials: trials, seed: 1).count }
+            }
+            var total = 0
+            for await n in group { total += n }
+            return total
+        }
+    }
+}
