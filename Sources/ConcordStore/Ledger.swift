@@ -61,7 +61,7 @@ public final class Ledger: Sendable {
     /// Stores verified or newly signed records and indexes the new ones.
     /// - Returns: for each record, whether it was stored or a duplicate, in order.
     public func append(_ records: [Record], receipt: Receipt? = nil) async throws -> [AppendOutcome] {
-        let outcomes = try await store.append(records, receipt: receipt)
+        let (outcomes, retractedOnArrival) = try await store.appendNotingRetracted(records, receipt: receipt)
         var fresh: [Record] = []
         progress.withLock { p in
             for (record, outcome) in zip(records, outcomes) {
@@ -69,6 +69,8 @@ public final class Ledger: Sendable {
             }
         }
         try await indexRecords(fresh)
+        // A record whose retraction came first is indexed as withdrawn.
+        for id in retractedOnArrival { try await reindex(recordID: id) }
         return outcomes
     }
 
@@ -85,12 +87,17 @@ public final class Ledger: Sendable {
             let page = try await store.records(query)
             guard let last = page.last?.sequence else { return total }
             var fresh: [Record] = []
+            var withdrawn: [String] = []
             progress.withLock { p in
-                for stored in page where p.mark(stored.sequence) { fresh.append(stored.record) }
+                for stored in page where p.mark(stored.sequence) {
+                    fresh.append(stored.record)
+                    if stored.retractedBy != nil { withdrawn.append(stored.record.id) }
+                }
                 p.through = max(p.through, last)
                 p.above = p.above.filter { $0 > p.through }
             }
             try await indexRecords(fresh)
+            for id in withdrawn { try await reindex(recordID: id) }
             total += fresh.count
             if page.count < 2000 { return total }
         }

@@ -75,6 +75,15 @@ extension SQLStore {
                 "ALTER TABLE records ADD COLUMN hops BIGINT NOT NULL DEFAULT 0",
             ]
         ),
+        Migration(
+            version: 3,
+            sqlite: [
+                "CREATE TABLE early_retractions (target TEXT NOT NULL, origin TEXT NOT NULL, retraction TEXT NOT NULL, PRIMARY KEY (target, origin))"
+            ],
+            postgres: [
+                "CREATE TABLE early_retractions (target TEXT NOT NULL, origin TEXT NOT NULL, retraction TEXT NOT NULL, PRIMARY KEY (target, origin))"
+            ]
+        ),
     ]
 
     /// Applies every migration newer than the store's schema, each in its own transaction.

@@ -149,10 +149,20 @@ public final class SQLStore: RecordStore, TokenStore {
     }
 
     public func append(_ records: [Record], receipt: Receipt?) async throws -> [AppendOutcome] {
-        guard !records.isEmpty || receipt != nil else { return [] }
+        try await appendNotingRetracted(records, receipt: receipt).outcomes
+    }
+
+    public func appendNotingRetracted(
+        _ records: [Record],
+        receipt: Receipt?
+    ) async throws -> (
+        outcomes: [AppendOutcome], retractedOnArrival: Set<String>
+    ) {
+        guard !records.isEmpty || receipt != nil else { return ([], []) }
         let now = Timestamp.now().milliseconds
         let hops = receipt?.hops ?? []
         return try await transaction { _ in
+            var retractedOnArrival = Set<String>()
             if let receipt {
                 _ = try await rawWriter.rows(
                     "UPDATE peers SET cursor = ?, last_pull_ms = ?, last_error = NULL, errors = 0 WHERE node_id = ?",
@@ -188,6 +198,20 @@ public final class SQLStore: RecordStore, TokenStore {
                     }
                     inserted[id] = seq
                 }
+                // Retractions that arrived before the records they withdraw, waiting for them.
+                var waiting: [String: [(origin: String, retraction: String)]] = [:]
+                if !inserted.isEmpty {
+                    let targets = Array(inserted.keys)
+                    for row in try await rawWriter.rows(
+                        "SELECT target, origin, retraction FROM early_retractions WHERE target IN ("
+                            + Array(repeating: "?", count: targets.count).joined(separator: ", ") + ")",
+                        targets.map { .text($0) }
+                    ) {
+                        if row.count == 3, let target = row[0].text, let origin = row[1].text, let by = row[2].text {
+                            waiting[target, default: []].append((origin, by))
+                        }
+                    }
+                }
                 var identifierBinds: [SQLValue] = []
                 var identifierRows = 0
                 for (_, record) in chunk {
@@ -196,6 +220,14 @@ public final class SQLStore: RecordStore, TokenStore {
                         continue
                     }
                     outcomes.append(.stored(sequence: seq))
+                    if let early = waiting[record.id]?.first(where: { $0.origin == record.origin }) {
+                        _ = try await rawWriter.rows(
+                            "UPDATE records SET retracted_by = ? WHERE seq = ?",
+                            [.text(early.retraction), .integer(seq)]
+                        )
+                        _ = try await rawWriter.rows("DELETE FROM early_retractions WHERE target = ?", [.text(record.id)])
+                        retractedOnArrival.insert(record.id)
+                    }
                     for item in record.indexedIdentifiers {
                         identifierBinds += Self.identifierRow(seq: seq, item: item)
                         identifierRows += 1
@@ -210,11 +242,19 @@ public final class SQLStore: RecordStore, TokenStore {
                             "UPDATE records SET retracted_by = ? WHERE id = ? AND origin = ? AND retracted_by IS NULL",
                             [.text(record.id), .text(target), .text(record.origin)]
                         )
+                        // Not held yet: remember it, so that the record is withdrawn the moment it arrives.
+                        let held = try await rawWriter.rows("SELECT 1 FROM records WHERE id = ?", [.text(target)])
+                        if held.isEmpty {
+                            _ = try await rawWriter.rows(
+                                "INSERT INTO early_retractions (target, origin, retraction) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                                [.text(target), .text(record.origin), .text(record.id)]
+                            )
+                        }
                     }
                 }
                 if identifierRows > 0 { try await insertIdentifierRows(identifierBinds, count: identifierRows) }
             }
-            return outcomes
+            return (outcomes, retractedOnArrival)
         }
     }
 

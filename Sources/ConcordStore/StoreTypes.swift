@@ -100,6 +100,14 @@ public protocol RecordStore: Sendable {
     /// the record it withdraws, when both have the same origin. With a receipt, the peer's pull cursor moves in
     /// the same transaction, so a crash never loses or repeats a pulled record's effect.
     func append(_ records: [Record], receipt: Receipt?) async throws -> [AppendOutcome]
+    /// Appends as `append(_:receipt:)` does, and also says which of the newly stored records arrived already
+    /// withdrawn: a retraction by the same origin came first (records can travel by different paths).
+    func appendNotingRetracted(
+        _ records: [Record],
+        receipt: Receipt?
+    ) async throws -> (
+        outcomes: [AppendOutcome], retractedOnArrival: Set<String>
+    )
     /// The record with `id`, if held.
     func record(id: String) async throws -> StoredRecord?
     /// Records in log order.

@@ -1,6 +1,7 @@
-import ConcordCore
 import ConcordStore
 import Testing
+
+@testable import ConcordCore
 
 @Suite("Ledger and check index", .serialized)
 struct LedgerTests {
@@ -30,6 +31,29 @@ struct LedgerTests {
             let gone = ledger.index.check(phone)
             #expect(!gone.flagged)
             #expect(gone.retracted)
+        }
+    }
+
+    @Test("a retraction that arrives before its record withdraws the record when it comes", arguments: StoreBackend.available)
+    func retractionFirst(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let ledger = Ledger(store: store, logger: testLogger)
+            let key = NodeKey()
+            let phone = Identifier(kind: .phone, canonical: "+66812345679")
+            let record = try indicator("081 234 5679", key: key, confidence: 60, jurisdiction: "TH")
+            let retraction = try RecordInput.retraction(of: record, reason: "entered in error").sign(with: key)
+            // Another node's retraction of it is not honoured.
+            let forged = RecordDraft(kind: .retraction, body: retraction.body, label: retraction.label, exercise: false)
+                .sign(with: NodeKey())
+            _ = try await ledger.append([forged, retraction])
+            _ = try await ledger.append([record])
+            #expect(try await store.record(id: record.id)?.retractedBy == retraction.id)
+            #expect(!ledger.index.check(phone).flagged)
+            #expect(ledger.index.check(phone).retracted)
+            // A node that loads its index from the store afterwards agrees.
+            let reloaded = Ledger(store: store, logger: testLogger)
+            try await reloaded.loadIndex()
+            #expect(!reloaded.index.check(phone).flagged)
         }
     }
 
