@@ -240,19 +240,18 @@ public final class PeerSync: Service, Sendable {
             )
         }
         var cursor = peer.cursor
+        // While one page is being stored, the next is fetched and verified: the peer serves it and the other
+        // core checks its signatures meanwhile. A page fetched ahead is dropped if storing fails.
+        var ahead: Task<(status: Int, lines: [Result<RecordFeedLine, any Error>]), any Error>?
+        defer { ahead?.cancel() }
         for _ in 0..<maxPagesPerPull {
-            let answer = try await client.send(
-                .GET,
-                base: peer.url,
-                path: "/federation/v1/records",
-                query: "after=\(cursor)&limit=\(pageSize)",
-                target: peer.nodeID
-            )
-            guard answer.status == 200 else { throw PullError.status(answer.status, "/federation/v1/records") }
+            let fetched = try await (ahead ?? fetchPage(peer, after: cursor)).value
+            ahead = nil
+            guard fetched.status == 200 else { throw PullError.status(fetched.status, "/federation/v1/records") }
             var records: [Record] = []
             var hops: [Int] = []
             var end: (cursor: Int64, more: Bool)?
-            let lines = await Self.parseLines(answer.body)
+            let lines = fetched.lines
             let facts = arrivalFacts(page: lines)
             for parsed in lines {
                 switch parsed {
@@ -283,6 +282,7 @@ public final class PeerSync: Service, Sendable {
             guard !end.more || end.cursor > cursor else {
                 throw FeedError.malformed("the peer says there is more but its cursor did not move")
             }
+            if end.more { ahead = fetchPage(peer, after: end.cursor) }
             let outcomes = try await ledger.append(records, receipt: Receipt(peer: peer.nodeID, cursor: end.cursor, hops: hops))
             if outcomes.contains(where: { if case .stored = $0 { true } else { false } }) {
                 announce(except: peer.nodeID)
@@ -292,6 +292,28 @@ public final class PeerSync: Service, Sendable {
         }
         // The page limit was reached: the next round goes on from the stored cursor.
         pullSoon(from: peer.nodeID)
+    }
+
+    /// Fetches one page of `peer`'s feed and parses and verifies its lines, as a task of its own.
+    private func fetchPage(
+        _ peer: Peer,
+        after cursor: Int64
+    ) -> Task<
+        (status: Int, lines: [Result<RecordFeedLine, any Error>]), any Error
+    > {
+        let client = self.client
+        let pageSize = self.pageSize
+        return Task {
+            let answer = try await client.send(
+                .GET,
+                base: peer.url,
+                path: "/federation/v1/records",
+                query: "after=\(cursor)&limit=\(pageSize)",
+                target: peer.nodeID
+            )
+            guard answer.status == 200 else { return (answer.status, []) }
+            return (200, await Self.parseLines(answer.body))
+        }
     }
 
     /// This node's facts for checking a page on arrival: its communities include those that declarations in the

@@ -90,10 +90,8 @@ struct FederationController {
         let facts = node.facts(of: peer)
         for stored in page
         where SharingPolicy.mayServe(stored.record, hops: stored.hops, holder: node.key.nodeID, to: facts) {
-            out.append(
-                contentsOf: RecordFeedLine.record(sequence: stored.sequence, hops: stored.hops, record: stored.record).json
-                    .canonicalData
-            )
+            RecordFeedLine.record(sequence: stored.sequence, hops: stored.hops, record: stored.record)
+                .appendCanonical(to: &out)
             out.append(UInt8(ascii: "\n"))
             served += 1
         }

@@ -14,6 +14,19 @@ struct FederationWireTests {
         ).sign(with: key)
     }
 
+    @Test("the spliced feed line is byte for byte the canonical JSON of the line")
+    func splicedLine() throws {
+        for (sequence, hops) in [(Int64(7), 2), (1_234_567_890_123, 0), (0, 64)] {
+            let line = RecordFeedLine.record(sequence: sequence, hops: hops, record: try record())
+            var spliced: [UInt8] = []
+            line.appendCanonical(to: &spliced)
+            #expect(spliced == Array(line.json.canonicalData))
+        }
+        var end: [UInt8] = []
+        RecordFeedLine.end(cursor: 9, more: false).appendCanonical(to: &end)
+        #expect(end == Array(RecordFeedLine.end(cursor: 9, more: false).json.canonicalData))
+    }
+
     @Test("a feed line round-trips and verifies")
     func roundTrip() throws {
         let record = try record()

@@ -55,6 +55,28 @@ public enum RecordFeedLine: Sendable {
         }
     }
 
+    /// Appends the line's canonical JSON to `out`, exactly as `json.canonicalData` would write it, but splicing in
+    /// a record's stored canonical content instead of writing it out again.
+    public func appendCanonical(to out: inout [UInt8]) {
+        switch self {
+        case .record(let sequence, let hops, let record):
+            // Keys in canonical order: hops, record {content, id, signature}, sequence.
+            out.append(contentsOf: #"{"hops":"#.utf8)
+            out.append(contentsOf: String(hops).utf8)
+            out.append(contentsOf: #","record":{"content":"#.utf8)
+            out.append(contentsOf: record.canonical)
+            out.append(contentsOf: #","id":""#.utf8)
+            out.append(contentsOf: record.id.utf8)
+            out.append(contentsOf: #"","signature":""#.utf8)
+            out.append(contentsOf: ByteText.base64url(record.signature).utf8)
+            out.append(contentsOf: #""},"sequence":"#.utf8)
+            out.append(contentsOf: String(sequence).utf8)
+            out.append(UInt8(ascii: "}"))
+        case .end:
+            out.append(contentsOf: json.canonicalData)
+        }
+    }
+
     /// Reads a line, verifying a record's id, canonical form, origin and signature.
     /// - Throws: `RecordError` for a record that fails verification, `FeedError` for a line of the wrong shape.
     public static func parse(_ bytes: [UInt8]) throws -> RecordFeedLine {
