@@ -82,6 +82,7 @@ let package = Package(
             dependencies: [
                 "ConcordAnalysis",
                 "ConcordCore",
+                "ConcordInterop",
                 "ConcordStore",
                 "ConcordFederation",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

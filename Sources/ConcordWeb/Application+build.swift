@@ -2,6 +2,7 @@ import AsyncHTTPClient
 public import ConcordAnalysis
 public import ConcordCore
 import ConcordFederation
+import ConcordInterop
 public import ConcordStore
 public import Foundation
 public import Hummingbird
@@ -38,6 +39,8 @@ public struct NodeConfiguration: Sendable {
     public var alertWebhook: URL?
     /// The smallest number of reports a landscape cell shared with peers may count.
     public var kAnonymity = 5
+    /// The intervention catalogue plans choose from, costs in the base currency of `rates`; nil for the shipped one.
+    public var catalogue: [Intervention]?
 
     /// Creates a configuration; host defaults to loopback.
     public init(
@@ -134,9 +137,17 @@ public func buildApplication(
         communities: communities,
         analysis: analysis
     )
+    let catalogue: [Intervention]
+    do {
+        catalogue = try configuration.catalogue ?? InterventionCatalogue.shipped()
+    } catch {
+        await store.close()
+        throw error
+    }
     let router = buildRouter(
         node: node,
-        verifier: RequestVerifier(peers: store, nodeID: configuration.key.nodeID, maxSkew: configuration.maxClockSkew)
+        verifier: RequestVerifier(peers: store, nodeID: configuration.key.nodeID, maxSkew: configuration.maxClockSkew),
+        catalogue: catalogue
     )
     return Application(
         router: router,
@@ -149,7 +160,13 @@ public func buildApplication(
     )
 }
 
-func buildRouter(node: RunningNode, verifier: RequestVerifier) -> Router<ConcordRequestContext> {
+func buildRouter(
+    node: RunningNode,
+    verifier: RequestVerifier,
+    catalogue: [Intervention]
+) -> Router<
+    ConcordRequestContext
+> {
     let router = Router(context: ConcordRequestContext.self)
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: TokenAuthMiddleware(tokens: node.store, cache: TokenCache()))
@@ -161,6 +178,7 @@ func buildRouter(node: RunningNode, verifier: RequestVerifier) -> Router<Concord
     CheckController(node: node).addRoutes(to: api)
     CommunityController(node: node).addRoutes(to: api)
     AnalysisController(node: node, analysis: node.analysis).addRoutes(to: api)
+    PlanController(node: node, analysis: node.analysis, catalogue: catalogue).addRoutes(to: api)
     FederationController(node: node, verifier: verifier).addRoutes(to: router.group("federation/v1"))
     return router
 }

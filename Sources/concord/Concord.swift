@@ -7,7 +7,7 @@ struct Concord: AsyncParsableCommand {
         abstract: "A Concord node: share, check and understand scam identifiers with peers.",
         subcommands: [
             InitCommand.self, IDCommand.self, PeerCommand.self, CommunityCommand.self, ServeCommand.self,
-            CampaignsCommand.self, LandscapeCommand.self, RisksCommand.self, TokenCommand.self,
+            CampaignsCommand.self, LandscapeCommand.self, RisksCommand.self, PlanCommand.self, TokenCommand.self,
             CheckCommand.self,
             ImportCommand.self,
             ExportCommand.self, NormalizeCommand.self, DemoCommand.self, SimulateCommand.self, BenchCommand.self,

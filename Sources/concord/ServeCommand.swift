@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConcordCore
+import ConcordInterop
 import ConcordStore
 import ConcordWeb
 import Foundation
@@ -35,6 +36,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Fewest reports a landscape cell shared with peers may count (k-anonymity).")
     var kAnonymity: Int = 5
 
+    @Option(help: "YAML intervention catalogue for plans (costs in the rates' base currency); default: the shipped one.")
+    var catalogue: String?
+
     func run() async throws {
         let (key, profile) = try node.load()
         let logger = makeLogger(level: .init(rawValue: logLevel) ?? .info)
@@ -56,6 +60,13 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.warningList = try analysis.warnings()
         guard kAnonymity >= 2 else { throw ValidationError("--k-anonymity must be at least 2") }
         configuration.kAnonymity = kAnonymity
+        if let catalogue {
+            do {
+                configuration.catalogue = try InterventionCatalogue.load(path: catalogue)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
         if let alertWebhook {
             guard let url = URL(string: alertWebhook), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
                 throw ValidationError("--alert-webhook \(alertWebhook) is not an http(s) URL")

@@ -95,6 +95,34 @@ struct AnalysisRouteTests {
         }
     }
 
+    @Test("a plan picks interventions within the budget against the node's risks, and explains each pick")
+    func plan() async throws {
+        try await TestNode.run { node in
+            for n in 0..<8 { _ = try await node.fileReport(Self.report("TH", "081 500 000\(n)", loss: 80_000)) }
+            let body = #"{"budget": 400000, "hours": 3000, "as_of": "2026-10", "trials": 2000}"#
+            let reply = try await node.post("/api/v1/plan", token: node.tokens.analyst, body: body)
+            #expect(reply.status == .ok, "\(reply.text)")
+            let answer = try reply.json()
+            #expect(answer["risks"] == .integer(1))
+            let plan = try #require(answer["plan"])
+            let picks = try #require(plan["picks"]?.arrayValue)
+            #expect(!picks.isEmpty)
+            let spent = picks.compactMap { $0["cost"]?.doubleValue }.reduce(0, +)
+            #expect(spent <= 400_000)
+            #expect(picks.allSatisfy { !($0["reason"]?.stringValue?.isEmpty ?? true) })
+            #expect(plan["proven_optimal"] == .bool(true))
+
+            // A catalogue in the request replaces the node's; a bad one is refused with the item and field named.
+            let bad =
+                #"{"budget": 1000, "catalogue": "interventions:\n  - id: x\n    name: X\n    cost: -5\n    analyst_hours: 1\n    duration_months: 1\n    effects: [{factor: likelihood, reduction: 0.1}]\n"}"#
+            let refused = try await node.post("/api/v1/plan", token: node.tokens.analyst, body: bad)
+            #expect(refused.status == .unprocessableContent, "\(refused.text)")
+            #expect(refused.text.contains("cost"))
+            let missing = try await node.post("/api/v1/plan", token: node.tokens.analyst, body: #"{"hours": 10}"#)
+            #expect(try missing.json()["errors"]?.arrayValue?.first?["pointer"] == .string("/budget"))
+        }
+    }
+
     @Test("bad parameters are refused with the parameter named")
     func badParameters() async throws {
         try await TestNode.run { node in

@@ -46,7 +46,7 @@ struct OpenAPITests {
                     }
                 }
             }
-            #expect(operations == 20)
+            #expect(operations == 21)
         }
     }
 }
