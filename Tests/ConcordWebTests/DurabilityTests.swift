@@ -3,6 +3,7 @@ import ConcordCore
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Synchronization
 import Testing
 
 /// A real `concord serve` process, killed with SIGKILL while reports are being written: every report it
@@ -67,6 +68,7 @@ struct DurabilityTests {
         let (server, url) = try Self.serve(dir)
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         var acknowledged: [(id: String, phone: String)] = []
+        let answered = AcknowledgedCount()
         // Writers keep posting; the server is killed while requests are in flight.
         await withTaskGroup(of: [(String, String)].self) { group in
             for writer in 0..<4 {
@@ -87,11 +89,18 @@ struct DurabilityTests {
                             let id = json["id"]?.stringValue
                         else { break }
                         mine.append((id, phone))
+                        answered.count.add(1, ordering: .relaxed)
                     }
                     return mine
                 }
             }
-            try? await Task.sleep(for: .milliseconds(1500))
+            // Kill once enough writes were acknowledged (a loaded machine may take a while to get there),
+            // and a little later so that more are in flight.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while answered.count.load(ordering: .relaxed) < 50 && ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            try? await Task.sleep(for: .milliseconds(300))
             kill(server.processIdentifier, SIGKILL)
             for await mine in group { acknowledged += mine.map { (id: $0.0, phone: $0.1) } }
         }
@@ -122,4 +131,9 @@ struct DurabilityTests {
         }
         try await client.shutdown()
     }
+}
+
+/// How many writes the server acknowledged, shared by the writers.
+final class AcknowledgedCount: Sendable {
+    let count = Atomic<Int>(0)
 }
