@@ -15,15 +15,10 @@ public final class Communities: Sendable {
             }
         }
         for kind in [RecordKind.community, .retraction] {
-            var query = RecordQuery(after: 0, limit: 1000, kind: kind)
-            query.checkSignatures = false
-            while true {
-                let page = try await ledger.store.records(query)
+            try await ledger.store.forEachPage(of: kind, pageSize: 1000) { page in
                 directory.withLock { d in
                     for stored in page { d.apply(stored.record) }
                 }
-                guard let last = page.last, page.count == query.limit else { break }
-                query.after = last.sequence
             }
         }
     }

@@ -182,3 +182,22 @@ public protocol TokenStore: Sendable {
     /// Revokes the token with `id`; false when there is no such live token.
     func revokeToken(id: String) async throws -> Bool
 }
+
+extension RecordStore {
+    /// Calls `body` with every stored record of `kind`, page by page in log order, as read from this node's own
+    /// store (ids checked, signatures not re-checked).
+    public func forEachPage(
+        of kind: RecordKind,
+        pageSize: Int = 2000,
+        _ body: ([StoredRecord]) throws -> Void
+    ) async throws {
+        var query = RecordQuery(after: 0, limit: pageSize, kind: kind)
+        query.checkSignatures = false
+        while true {
+            let page = try await records(query)
+            try body(page)
+            guard let last = page.last, page.count == pageSize else { return }
+            query.after = last.sequence
+        }
+    }
+}

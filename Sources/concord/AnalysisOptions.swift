@@ -56,22 +56,14 @@ struct AnalysisOptions: ParsableArguments {
 /// Every live (not retracted) report the node's store holds, read straight from the store.
 func storedReports(_ node: NodeOptions) async throws -> [ReportFacts] {
     let store = try await node.openStore(logger: makeLogger(level: .warning))
-    var out: [ReportFacts] = []
-    var query = RecordQuery(after: 0, limit: 5000, kind: .report)
-    query.checkSignatures = false
     do {
-        while true {
-            let page = try await store.records(query)
-            out += page.compactMap { $0.retractedBy == nil ? ReportFacts(record: $0.record) : nil }
-            guard let last = page.last, page.count == query.limit else { break }
-            query.after = last.sequence
-        }
+        let reports = try await liveReports(in: store)
+        await store.close()
+        return reports
     } catch {
         await store.close()
         throw error
     }
-    await store.close()
-    return out
 }
 
 /// Prints `value` as pretty JSON with sorted keys.

@@ -96,11 +96,8 @@ final class NodeAnalysis: Service, Sendable {
     /// Reads every live report already stored. Reports the ledger delivers meanwhile are linked once: the
     /// linker drops a report it already holds, and the landscape counts only what the linker newly added.
     func load() async throws {
-        var query = RecordQuery(after: 0, limit: 2000, kind: .report)
-        query.checkSignatures = false
         var count = 0
-        while true {
-            let page = try await store.records(query)
+        try await store.forEachPage(of: .report) { page in
             let facts = page.compactMap { $0.retractedBy == nil ? ReportFacts(record: $0.record) : nil }
             state.withLock { s in
                 for report in facts where s.linker.add(report).status == .added {
@@ -108,8 +105,6 @@ final class NodeAnalysis: Service, Sendable {
                 }
             }
             count += facts.count
-            guard let last = page.last, page.count == query.limit else { break }
-            query.after = last.sequence
         }
         state.withLock { s in
             if s.linker.needsRebuild { s.linker.rebuild() }
@@ -199,17 +194,12 @@ final class NodeAnalysis: Service, Sendable {
         do {
             state.withLock { $0.landscapesStale = false }
             var fresh: [String: Landscape] = [:]
-            var query = RecordQuery(after: 0, limit: 2000, kind: .report)
-            query.checkSignatures = false
-            while true {
-                let page = try await store.records(query)
+            try await store.forEachPage(of: .report) { page in
                 for stored in page where stored.retractedBy == nil {
                     if let report = ReportFacts(record: stored.record) {
                         fresh[report.origin, default: Landscape(rates: rates)].add(report)
                     }
                 }
-                guard let last = page.last, page.count == query.limit else { break }
-                query.after = last.sequence
             }
             state.withLock { $0.byOrigin = fresh }
         } catch {
@@ -258,16 +248,7 @@ final class NodeAnalysis: Service, Sendable {
 
     /// Every live report held, for the risk register.
     func heldReports() async throws -> [ReportFacts] {
-        var out: [ReportFacts] = []
-        var query = RecordQuery(after: 0, limit: 2000, kind: .report)
-        query.checkSignatures = false
-        while true {
-            let page = try await store.records(query)
-            out += page.compactMap { $0.retractedBy == nil ? ReportFacts(record: $0.record) : nil }
-            guard let last = page.last, page.count == query.limit else { break }
-            query.after = last.sequence
-        }
-        return out
+        try await liveReports(in: store)
     }
 
     /// The k-anonymous aggregate of this node's own reports, as served to peers.
