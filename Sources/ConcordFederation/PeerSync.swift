@@ -250,7 +250,7 @@ public final class PeerSync: Service, Sendable {
             guard fetched.status == 200 else { throw PullError.status(fetched.status, "/federation/v1/records") }
             var records: [Record] = []
             var hops: [Int] = []
-            var end: (cursor: Int64, more: Bool)?
+            var end: (cursor: Int64, more: Bool, head: Int64?)?
             let lines = fetched.lines
             let facts = arrivalFacts(page: lines)
             for parsed in lines {
@@ -268,8 +268,8 @@ public final class PeerSync: Service, Sendable {
                     }
                     records.append(record)
                     hops.append(travelled + 1)
-                case .success(.end(let reached, let more)):
-                    end = (reached, more)
+                case .success(.end(let reached, let more, let head)):
+                    end = (reached, more, head)
                 case .failure(let error):
                     rejected.add(1, ordering: .relaxed)
                     logger.warning("refused a feed line", metadata: ["peer.node_id": "\(peer.nodeID)", "error": "\(error)"])
@@ -283,7 +283,10 @@ public final class PeerSync: Service, Sendable {
                 throw FeedError.malformed("the peer says there is more but its cursor did not move")
             }
             if end.more { ahead = fetchPage(peer, after: end.cursor) }
-            let outcomes = try await ledger.append(records, receipt: Receipt(peer: peer.nodeID, cursor: end.cursor, hops: hops))
+            let outcomes = try await ledger.append(
+                records,
+                receipt: Receipt(peer: peer.nodeID, cursor: end.cursor, hops: hops, head: end.head)
+            )
             if outcomes.contains(where: { if case .stored = $0 { true } else { false } }) {
                 announce(except: peer.nodeID)
             }

@@ -22,6 +22,12 @@ public struct Peer: Sendable, Equatable {
     public let lastError: String?
     /// Pulls failed in a row.
     public let errors: Int
+    /// The peer's newest log position at the last pull, when it said.
+    public let head: Int64?
+
+    /// How many of the peer's log positions this node has not pulled yet, as of the last pull (records the
+    /// peer holds that are not for this node count too: they are skipped, not sent).
+    public var behind: Int64? { head.map { max(0, $0 - cursor) } }
 
     /// Creates a peer description.
     public init(
@@ -33,7 +39,8 @@ public struct Peer: Sendable, Equatable {
         cursor: Int64,
         lastPull: Timestamp?,
         lastError: String?,
-        errors: Int
+        errors: Int,
+        head: Int64? = nil
     ) {
         self.nodeID = nodeID
         self.url = url
@@ -44,6 +51,7 @@ public struct Peer: Sendable, Equatable {
         self.lastPull = lastPull
         self.lastError = lastError
         self.errors = errors
+        self.head = head
     }
 }
 
@@ -86,7 +94,7 @@ extension SQLStore: PeerStore {
     }
 
     static let peerColumns =
-        "node_id, url, public_key, jurisdiction, communities, added_ms, cursor, last_pull_ms, last_error, errors"
+        "node_id, url, public_key, jurisdiction, communities, added_ms, cursor, last_pull_ms, last_error, errors, head"
 
     public func peers() async throws -> [Peer] {
         try await rawReader.rows(
@@ -121,7 +129,7 @@ extension SQLStore: PeerStore {
     }
 
     static func peer(_ row: [SQLValue]) -> Peer? {
-        guard row.count == 10, let id = row[0].text, let url = row[1].text, let added = row[5].integer,
+        guard row.count == 11, let id = row[0].text, let url = row[1].text, let added = row[5].integer,
             let cursor = row[6].integer, let errors = row[9].integer
         else { return nil }
         return Peer(
@@ -133,7 +141,8 @@ extension SQLStore: PeerStore {
             cursor: cursor,
             lastPull: row[7].integer.map(Timestamp.init(milliseconds:)),
             lastError: row[8].text,
-            errors: Int(errors)
+            errors: Int(errors),
+            head: row[10].integer
         )
     }
 }

@@ -84,6 +84,11 @@ extension SQLStore {
                 "CREATE TABLE early_retractions (target TEXT NOT NULL, origin TEXT NOT NULL, retraction TEXT NOT NULL, PRIMARY KEY (target, origin))"
             ]
         ),
+        Migration(
+            version: 4,
+            sqlite: ["ALTER TABLE peers ADD COLUMN head INTEGER"],
+            postgres: ["ALTER TABLE peers ADD COLUMN head BIGINT"]
+        ),
     ]
 
     /// Applies every migration newer than the store's schema, each in its own transaction.

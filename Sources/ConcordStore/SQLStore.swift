@@ -165,8 +165,8 @@ public final class SQLStore: RecordStore, TokenStore {
             var retractedOnArrival = Set<String>()
             if let receipt {
                 _ = try await rawWriter.rows(
-                    "UPDATE peers SET cursor = ?, last_pull_ms = ?, last_error = NULL, errors = 0 WHERE node_id = ?",
-                    [.integer(receipt.cursor), .integer(now), .text(receipt.peer)]
+                    "UPDATE peers SET cursor = ?, head = ?, last_pull_ms = ?, last_error = NULL, errors = 0 WHERE node_id = ?",
+                    [.integer(receipt.cursor), receipt.head.map(SQLValue.integer) ?? .null, .integer(now), .text(receipt.peer)]
                 )
             }
             var outcomes: [AppendOutcome] = []

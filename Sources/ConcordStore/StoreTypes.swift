@@ -85,12 +85,15 @@ public struct Receipt: Sendable, Equatable {
     public let cursor: Int64
     /// Hops each record has travelled on arrival here, in the order of the records.
     public let hops: [Int]
+    /// The peer's newest log position when it answered, if it said.
+    public let head: Int64?
 
     /// Creates a receipt.
-    public init(peer: String, cursor: Int64, hops: [Int]) {
+    public init(peer: String, cursor: Int64, hops: [Int], head: Int64? = nil) {
         self.peer = peer
         self.cursor = cursor
         self.hops = hops
+        self.head = head
     }
 }
 

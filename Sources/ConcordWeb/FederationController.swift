@@ -96,7 +96,8 @@ struct FederationController {
             served += 1
         }
         let cursor = page.last?.sequence ?? after
-        out.append(contentsOf: RecordFeedLine.end(cursor: cursor, more: page.count == limit).json.canonicalData)
+        let head = try await node.store.lastSequence()
+        out.append(contentsOf: RecordFeedLine.end(cursor: cursor, more: page.count == limit, head: head).json.canonicalData)
         out.append(UInt8(ascii: "\n"))
         context.logger.debug(
             "feed served",

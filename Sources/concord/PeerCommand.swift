@@ -62,10 +62,10 @@ struct PeerCommand: AsyncParsableCommand {
             let store = try await node.openStore(logger: makeLogger(level: .warning))
             let peers = try await store.peers()
             await store.close()
-            print("node id\turl\tjurisdiction\tcursor\tlast pull\tfailures\tlast error")
+            print("node id\turl\tjurisdiction\tcursor\tbehind\tlast pull\tfailures\tlast error")
             for p in peers {
                 print(
-                    "\(p.nodeID)\t\(p.url)\t\(p.jurisdiction ?? "-")\t\(p.cursor)\t\(p.lastPull?.rfc3339 ?? "never")\t\(p.errors)\t\(p.lastError ?? "-")"
+                    "\(p.nodeID)\t\(p.url)\t\(p.jurisdiction ?? "-")\t\(p.cursor)\t\(p.behind.map(String.init) ?? "-")\t\(p.lastPull?.rfc3339 ?? "never")\t\(p.errors)\t\(p.lastError ?? "-")"
                 )
             }
         }

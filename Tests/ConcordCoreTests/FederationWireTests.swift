@@ -37,7 +37,7 @@ struct FederationWireTests {
         }
         #expect(sequence == 7 && hops == 2 && read == record)
         guard
-            case .end(let cursor, let more) = try RecordFeedLine.parse(
+            case .end(let cursor, let more, _) = try RecordFeedLine.parse(
                 Array(RecordFeedLine.end(cursor: 9, more: true).json.canonicalData)
             )
         else {

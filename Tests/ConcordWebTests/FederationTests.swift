@@ -268,6 +268,17 @@ struct FederationTests {
         #expect(community?["this_node_is_member"] == .bool(true))
         #expect(community?["members"]?.arrayValue?.count == 2)
 
+        // The outsider's view of its peer: it has scanned the steward's whole log (the record it was not sent
+        // included), so it is not behind.
+        let store = try await SQLStore.open(
+            .sqlite(path: base.appendingPathComponent("c/concord.sqlite").path),
+            logger: Self.logger
+        )
+        let peers = try await store.peers()
+        await store.close()
+        #expect(peers.first?.head != nil)
+        #expect(peers.first?.behind == 0)
+
         try await client.shutdown()
         for node in [steward, member, outsider] { await node.stop() }
     }

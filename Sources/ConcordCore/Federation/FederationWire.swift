@@ -43,15 +43,17 @@ public enum RecordFeedLine: Sendable {
     /// A record at `sequence` in the serving node's log, which reached it in `hops` hops.
     case record(sequence: Int64, hops: Int, record: Record)
     /// The end of a page: everything up to `cursor` was considered; `more` when the log goes on.
-    case end(cursor: Int64, more: Bool)
+    /// `head`, when the server says, is its newest log position, so that the puller can tell how far behind it is.
+    case end(cursor: Int64, more: Bool, head: Int64? = nil)
 
     /// The line as JSON.
     public var json: JSONValue {
         switch self {
         case .record(let sequence, let hops, let record):
             .object(["sequence": .integer(sequence), "hops": .integer(Int64(hops)), "record": record.wire])
-        case .end(let cursor, let more):
-            .object(["cursor": .integer(cursor), "more": .bool(more)])
+        case .end(let cursor, let more, let head):
+            head.map { .object(["cursor": .integer(cursor), "more": .bool(more), "head": .integer($0)]) }
+                ?? .object(["cursor": .integer(cursor), "more": .bool(more)])
         }
     }
 
@@ -87,7 +89,9 @@ public enum RecordFeedLine: Sendable {
             throw FeedError.malformed("a line is not JSON")
         }
         if let cursor = json["cursor"]?.integerValue, case .bool(let more) = json["more"] {
-            return .end(cursor: cursor, more: more)
+            let head = json["head"]?.integerValue
+            if let head, head < 0 { throw FeedError.malformed("the log head is negative") }
+            return .end(cursor: cursor, more: more, head: head)
         }
         guard let sequence = json["sequence"]?.integerValue, let hops = json["hops"]?.integerValue, (0...64).contains(hops),
             let wire = json["record"], let id = wire["id"]?.stringValue, let content = wire["content"],
