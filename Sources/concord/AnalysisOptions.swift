@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConcordAnalysis
 import ConcordCore
+import ConcordInterop
 import ConcordStore
 import ConcordWeb
 import Foundation
@@ -18,7 +19,7 @@ struct AnalysisOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "File of identifier keys that must never link reports (kind:canonical, one a line, # comments), added to the shipped list.",
+            "File of identifier keys that must never link reports (kind:value a line, # comments; or a polkadot-js all.json, its allow list), added to the shipped list.",
             valueName: "file"
         )
     )
@@ -36,20 +37,11 @@ struct AnalysisOptions: ParsableArguments {
 
     func warnings() throws -> Set<String> {
         guard let warningList else { return [] }
-        guard let text = try? String(contentsOfFile: warningList, encoding: .utf8) else {
-            throw ValidationError("cannot read \(warningList)")
+        do {
+            return try WarningListFile.read(path: warningList)
+        } catch {
+            throw ValidationError("\(error)")
         }
-        var keys = Set<String>()
-        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            let key = line.trimmingCharacters(in: .whitespaces)
-            guard !key.isEmpty else { continue }
-            guard let colon = key.firstIndex(of: ":"), IdentifierKind(rawValue: String(key[..<colon])) != nil else {
-                throw ValidationError("\(warningList):\(n + 1): \"\(key)\" is not kind:canonical (e.g. phone:+6621234567)")
-            }
-            keys.insert(key)
-        }
-        return keys
     }
 }
 

@@ -142,3 +142,34 @@ struct InterventionCatalogueTests {
         #expect(error.description.contains(missing))
     }
 }
+
+@Suite("Operator warning lists")
+struct WarningListFileTests {
+    @Test("the polkadot-js allow list becomes domain keys, leaving out public suffixes")
+    func polkadotAllow() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "../../../shared/data/polkadot-phishing/all.json"
+        ).standardized.path
+        let keys = try WarningListFile.read(path: path)
+        #expect(keys.contains("domain:weebly.com"))
+        #expect(keys.contains("domain:fleek.co"))
+        // Public suffixes: each name under them is its owner's and may link.
+        #expect(!keys.contains("domain:github.io"))
+        #expect(!keys.contains("domain:ddns.net"))
+        #expect(keys.allSatisfy { $0.hasPrefix("domain:") })
+    }
+
+    @Test("a text list is normalised as reports are, and a bad line is named")
+    func textList() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("warn-\(UUID().uuidString).txt").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "# switchboards\nphone:+66 2 123 4567\n\ndomain:Example-Bank.COM  # our own\n".write(
+            toFile: path,
+            atomically: true,
+            encoding: .utf8
+        )
+        #expect(try WarningListFile.read(path: path) == ["phone:+6621234567", "domain:example-bank.com"])
+        try "phone:+66 2 123 4567\nfax:123\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: (any Error).self) { try WarningListFile.read(path: path) }
+    }
+}
