@@ -117,20 +117,28 @@ struct RegionDemo {
     func build(in root: URL) async throws -> (running: [Running], services: [any Service]) {
         let chosen = Array(Self.members.prefix(count))
         let names = Set(chosen.map(\.name))
-        let keys = chosen.map { _ in NodeKey() }
-        let ports = basePort == 0 ? try LoopbackPorts.free(chosen.count) : (0..<chosen.count).map { basePort + $0 }
-        let urls = ports.map { "http://127.0.0.1:\($0)" }
-        var running: [Running] = []
-        var services: [any Service] = []
-        for (n, member) in chosen.enumerated() {
-            let directory = DataDirectory(path: root.appendingPathComponent(member.name).path)
-            let profile = NodeProfile(
+        // Each member's directory is a whole node (key, profile, store), so that `concord serve`, `campaigns`,
+        // `risks` and the rest run on it after the demo; a rerun on the same directory keeps the identities.
+        let directories = chosen.map { DataDirectory(path: root.appendingPathComponent($0.name).path) }
+        let profiles = chosen.map { member in
+            NodeProfile(
                 organisation: member.organisation,
                 kind: member.kind,
                 jurisdiction: member.jurisdiction,
                 timeZone: member.timeZone,
                 contact: "duty desk of \(member.organisation)"
             )
+        }
+        let keys = try zip(directories, profiles).map { directory, profile in
+            directory.isInitialised ? try directory.load().key : try directory.initialise(profile: profile)
+        }
+        let ports = basePort == 0 ? try LoopbackPorts.free(chosen.count) : (0..<chosen.count).map { basePort + $0 }
+        let urls = ports.map { "http://127.0.0.1:\($0)" }
+        var running: [Running] = []
+        var services: [any Service] = []
+        for (n, member) in chosen.enumerated() {
+            let directory = directories[n]
+            let profile = profiles[n]
             try FileManager.default.createDirectory(at: directory.url, withIntermediateDirectories: true)
             let database = DatabaseLocation.sqlite(path: directory.sqlitePath)
             let store = try await SQLStore.open(database, logger: logger)
