@@ -89,6 +89,11 @@ extension SQLStore {
             sqlite: ["ALTER TABLE peers ADD COLUMN head INTEGER"],
             postgres: ["ALTER TABLE peers ADD COLUMN head BIGINT"]
         ),
+        Migration(
+            version: 5,
+            sqlite: ["CREATE TABLE alerts (seq INTEGER PRIMARY KEY, raised_ms INTEGER NOT NULL, body TEXT NOT NULL)"],
+            postgres: ["CREATE TABLE alerts (seq BIGINT PRIMARY KEY, raised_ms BIGINT NOT NULL, body TEXT NOT NULL)"]
+        ),
     ]
 
     /// Applies every migration newer than the store's schema, each in its own transaction.

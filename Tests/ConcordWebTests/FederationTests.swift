@@ -283,6 +283,41 @@ struct FederationTests {
         for node in [steward, member, outsider] { await node.stop() }
     }
 
+    @Test("cross-border alerts are still listed after the node restarts, and numbering goes on after them")
+    func alertsSurviveRestart() async throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("concord-alerts-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let key = NodeKey()
+        let port = try LoopbackPorts.free(1)[0]
+        var node = try await Self.start(base, key: key, jurisdiction: "TH", port: port)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        func report(_ jurisdiction: String, _ phone: String) async throws {
+            let body =
+                #"{"typology":"job","jurisdiction":"\#(jurisdiction)","identifiers":[{"kind":"phone","value":"\#(phone)"}]}"#
+            let (status, _) = try await Self.call(client, .POST, node.url + "/api/v1/reports", token: node.token, body: body)
+            #expect(status == 201)
+        }
+        try await report("TH", "081 999 0001")
+        try await report("MY", "+66 81 999 0001")
+        let (_, before) = try await Self.call(client, .GET, node.url + "/api/v1/alerts", token: node.token)
+        let first = try JSONValue.parse(before)["alerts"]?.arrayValue ?? []
+        #expect(first.count == 1)
+        // Alerts are written to the store just after they are raised.
+        try await Task.sleep(for: .milliseconds(300))
+        await node.stop()
+
+        node = try await Self.start(base, key: key, jurisdiction: "TH", port: port)
+        let (_, after) = try await Self.call(client, .GET, node.url + "/api/v1/alerts", token: node.token)
+        #expect((try JSONValue.parse(after)["alerts"]?.arrayValue ?? []) == first)
+        try await report("PH", "+66 81 999 0001")
+        let (_, later) = try await Self.call(client, .GET, node.url + "/api/v1/alerts?after=1", token: node.token)
+        let next = try JSONValue.parse(later)["alerts"]?.arrayValue ?? []
+        #expect(next.first?["sequence"] == .integer(2))
+        #expect(next.first?["new_jurisdictions"] == .array([.string("PH")]))
+        try await client.shutdown()
+        await node.stop()
+    }
+
     @Test("requests from a node that is not a peer, unsigned or replayed are refused as problem+json")
     func refusals() async throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("concord-fed-\(UUID().uuidString)")

@@ -25,6 +25,53 @@ struct CampaignAlert: Sendable {
     let campaignReports: Int
     let ownReports: Int
 
+    /// Reads an alert back from its stored JSON.
+    init?(json: JSONValue) {
+        func strings(_ key: String) -> [String] { json[key]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+        guard let sequence = json["sequence"]?.integerValue,
+            let raised = json["raised"]?.stringValue.flatMap(Timestamp.init(rfc3339:)),
+            let campaignID = json["campaign_id"]?.stringValue, let reportID = json["report_id"]?.stringValue,
+            let created = json["report_created"]?.stringValue.flatMap(Timestamp.init(rfc3339:))
+        else { return nil }
+        self.sequence = Int(sequence)
+        self.raised = raised
+        self.campaignID = campaignID
+        self.jurisdictions = strings("jurisdictions")
+        self.newJurisdictions = strings("new_jurisdictions")
+        self.reportID = reportID
+        self.reportJurisdiction = json["report_jurisdiction"]?.stringValue ?? ""
+        self.reportCreated = created
+        self.reportIsOwn = json["report_is_own"] == .bool(true)
+        self.campaignReports = Int(json["campaign_reports"]?.integerValue ?? 0)
+        self.ownReports = Int(json["own_reports"]?.integerValue ?? 0)
+    }
+
+    init(
+        sequence: Int,
+        raised: Timestamp,
+        campaignID: String,
+        jurisdictions: [String],
+        newJurisdictions: [String],
+        reportID: String,
+        reportJurisdiction: String,
+        reportCreated: Timestamp,
+        reportIsOwn: Bool,
+        campaignReports: Int,
+        ownReports: Int
+    ) {
+        self.sequence = sequence
+        self.raised = raised
+        self.campaignID = campaignID
+        self.jurisdictions = jurisdictions
+        self.newJurisdictions = newJurisdictions
+        self.reportID = reportID
+        self.reportJurisdiction = reportJurisdiction
+        self.reportCreated = reportCreated
+        self.reportIsOwn = reportIsOwn
+        self.campaignReports = campaignReports
+        self.ownReports = ownReports
+    }
+
     var json: JSONValue {
         .object([
             "sequence": .integer(Int64(sequence)),
@@ -57,7 +104,7 @@ final class NodeAnalysis: Service, Sendable {
 
     let nodeID: String
     let rates: ExchangeRates
-    let store: any RecordStore
+    let store: SQLStore
     let logger: Logger
     let webhook: AlertWebhook?
     /// The most alerts kept in memory for the API.
@@ -74,7 +121,7 @@ final class NodeAnalysis: Service, Sendable {
         nodeID: String,
         rates: ExchangeRates,
         policy: CampaignLinker.LinkPolicy,
-        store: any RecordStore,
+        store: SQLStore,
         webhook: AlertWebhook?,
         k: Int = 5,
         logger: Logger
@@ -106,8 +153,12 @@ final class NodeAnalysis: Service, Sendable {
             }
             count += facts.count
         }
+        // Alerts raised before a restart stay listed, and numbering goes on after them.
+        let kept = try await store.recentAlerts(limit: alertCapacity).compactMap(CampaignAlert.init(json:))
         state.withLock { s in
             if s.linker.needsRebuild { s.linker.rebuild() }
+            s.alerts = kept
+            s.nextAlert = (kept.last?.sequence ?? 0) + 1
             s.loaded = true
         }
         logger.info("campaigns linked from stored reports", metadata: ["analysis.reports": "\(count)"])
@@ -153,6 +204,20 @@ final class NodeAnalysis: Service, Sendable {
                 s.alerts.append(alert)
                 if s.alerts.count > alertCapacity { s.alerts.removeFirst(s.alerts.count - alertCapacity) }
                 raised.append(alert)
+            }
+        }
+        if !raised.isEmpty {
+            let store = self.store
+            let logger = self.logger
+            let toStore = raised
+            Task {
+                for alert in toStore {
+                    do {
+                        try await store.saveAlert(sequence: alert.sequence, raised: alert.raised, body: alert.json)
+                    } catch {
+                        logger.warning("could not store an alert", metadata: ["error.type": "\(type(of: error))"])
+                    }
+                }
             }
         }
         for alert in raised {
