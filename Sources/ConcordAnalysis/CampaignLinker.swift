@@ -146,7 +146,8 @@ public struct CampaignLinker: Sendable {
     private var identifierStart: [Int] = [0]
     private var reportIdentifiers: [Int32] = []
     /// Retractions of reports not yet seen: the report is kept out when it arrives.
-    private var pendingRetractions: Set<String> = []
+    /// Retractions that arrived before their report: report id -> the retracting origin.
+    private var pendingRetractions: [String: String] = [:]
     /// Campaign key (see `campaignKey(ofReportID:)`) to the first report holding it.
     private var campaignKeys: [UInt64: Int32] = [:]
     private var liveReports = 0
@@ -315,11 +316,24 @@ public struct CampaignLinker: Sendable {
     /// yet held is remembered, and the report is kept out when it arrives.
     /// - Parameter reportID: the retracted report's id.
     public mutating func retract(reportID: String) {
+        guard let index = reportIndex[reportID] else { return }
+        retract(index: Int(index))
+    }
+
+    /// Withdraws a report on the word of `origin`: only the node that wrote a report can withdraw it. A
+    /// retraction that arrives before its report is remembered (one per report id) and applied when the report
+    /// comes, if their origins match.
+    public mutating func retract(reportID: String, by origin: String) {
         guard let index = reportIndex[reportID] else {
-            pendingRetractions.insert(reportID)
+            if pendingRetractions.count < 1_000_000 { pendingRetractions[reportID] = origin }
             return
         }
-        let r = Int(index)
+        guard origins.names[Int(reportOrigin[Int(index)])] == origin else { return }
+        retract(index: Int(index))
+    }
+
+    private mutating func retract(index: Int) {
+        let r = index
         guard !retracted[r] else { return }
         retracted[r] = true
         liveReports -= 1
@@ -327,7 +341,7 @@ public struct CampaignLinker: Sendable {
         for k in identifierStart[r]..<identifierStart[r + 1] {
             forgetReport(naming: Int(reportIdentifiers[k]), typology: typology)
         }
-        let root = Int(find(index))
+        let root = Int(find(Int32(index)))
         groupSize[root] -= 1
         let slot = groupSlot[root]
         if slot >= 0 {
@@ -512,7 +526,8 @@ public struct CampaignLinker: Sendable {
             reportLossCurrency.append(-1)
             reportLossMinor.append(0)
         }
-        let isRetracted = !pendingRetractions.isEmpty && pendingRetractions.remove(report.id) != nil
+        let isRetracted =
+            !pendingRetractions.isEmpty && pendingRetractions.removeValue(forKey: report.id) == report.origin
         retracted.append(isRetracted)
 
         parent.append(candidate)

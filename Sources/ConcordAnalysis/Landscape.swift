@@ -442,7 +442,15 @@ public struct Landscape: Sendable {
         var suppressed = 0
         for (key, entry) in entries where !entry.own.isEmpty {
             if entry.own.reports >= k {
-                published.append((key, entry.own))
+                var tally = entry.own
+                // A loss summed over fewer than k reports would show those few reports' losses (one report's
+                // exactly): the sum is withheld and its reports counted as unconverted instead.
+                if tally.lossReports < k && tally.lossReports > 0 {
+                    tally.unconverted += tally.lossReports
+                    tally.lossReports = 0
+                    tally.loss = 0
+                }
+                published.append((key, tally))
             } else {
                 suppressed += 1
             }

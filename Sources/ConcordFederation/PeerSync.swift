@@ -245,7 +245,12 @@ public final class PeerSync: Service, Sendable {
         var ahead: Task<(status: Int, lines: [Result<RecordFeedLine, any Error>]), any Error>?
         defer { ahead?.cancel() }
         for _ in 0..<maxPagesPerPull {
-            let fetched = try await (ahead ?? fetchPage(peer, after: cursor)).value
+            let page = ahead ?? fetchPage(peer, after: cursor)
+            let fetched = try await withTaskCancellationHandler {
+                try await page.value
+            } onCancel: {
+                page.cancel()
+            }
             ahead = nil
             guard fetched.status == 200 else { throw PullError.status(fetched.status, "/federation/v1/records") }
             var records: [Record] = []

@@ -13,6 +13,8 @@ public final class RequestVerifier: Sendable {
     /// The largest clock difference tolerated between nodes.
     public let maxSkew: Duration
     private let seenNonces = Mutex([String: Int64]())
+    /// Nonces accepted but not yet written to the store, flushed together a moment later.
+    private let unwritten = Mutex([(nonce: String, created: Timestamp)]())
 
     /// Creates a verifier over the node's peer registry.
     public init(peers: any PeerStore, nodeID: String, maxSkew: Duration = .seconds(300)) {
@@ -75,8 +77,39 @@ public final class RequestVerifier: Sendable {
         }
         guard let peer else { throw .notAPeer("node \(verified.keyID) is not a peer of this node") }
         if let pinned = peer.publicKey, pinned != publicKey { throw .notAPeer("node \(verified.keyID) signed with another key") }
-        try remember(nonce: verified.keyID + "/" + verified.nonce, created: verified.created)
+        let nonce = verified.keyID + "/" + verified.nonce
+        try remember(nonce: nonce, created: verified.created)
+        // The store's record of nonces outlasts a restart and is shared by the node's replicas. It is read at
+        // once and written behind the answer, so that a request does not wait for a disk flush.
+        let seen: Bool
+        do {
+            seen = try await peers.hasSeenNonce(nonce)
+        } catch {
+            throw .unauthenticated("the record of seen requests cannot be read")
+        }
+        guard !seen else { throw .unauthenticated("replayed request: this nonce was seen before") }
+        let first = unwritten.withLock { pending in
+            pending.append((nonce, verified.created))
+            return pending.count == 1
+        }
+        if first {
+            // One transaction a quarter of a second for all the nonces accepted meanwhile.
+            Task { [self] in
+                try? await Task.sleep(for: .milliseconds(250))
+                await flush()
+            }
+        }
         return peer
+    }
+
+    /// Writes the nonces accepted since the last write to the store (also called before the store closes).
+    public func flush() async {
+        let batch = unwritten.withLock { pending in
+            defer { pending = [] }
+            return pending
+        }
+        let window = Int64(maxSkew.components.seconds) * 2000
+        try? await peers.rememberNonces(batch, forgetBefore: Timestamp(milliseconds: Timestamp.now().milliseconds - window))
     }
 
     /// Refuses a nonce seen before; forgets nonces once they are too old to be accepted anyway.

@@ -9,7 +9,7 @@ public final class Communities: Sendable {
 
     /// Follows `ledger` from now on, then reads the community records and retractions already stored.
     public func follow(_ ledger: Ledger) async throws {
-        ledger.observe { [self] records in
+        ledger.observe { [self] records, _ in
             directory.withLock { d in
                 for record in records where record.kind == .community || record.kind == .retraction { d.apply(record) }
             }

@@ -27,14 +27,15 @@ public final class Ledger: Sendable {
     }
 
     private let progress = Mutex(Progress())
-    private let observers = Mutex<[@Sendable ([Record]) -> Void]>([])
+    private let observers = Mutex<[@Sendable ([Record], Set<String>) -> Void]>([])
 
     /// Calls `handler` with every batch of records newly stored and indexed, whichever path wrote them
-    /// (this node's API, a peer pull, another process on the same store). Exercise records are included.
+    /// (this node's API, a peer pull, another process on the same store), and the ids of those among them that
+    /// arrived already withdrawn (their retraction came first). Exercise records are included.
     ///
     /// A handler that also reads the history from the store should register first, then read, and drop
     /// records it sees twice.
-    public func observe(_ handler: @escaping @Sendable ([Record]) -> Void) {
+    public func observe(_ handler: @escaping @Sendable ([Record], _ withdrawn: Set<String>) -> Void) {
         observers.withLock { $0.append(handler) }
     }
 
@@ -68,9 +69,7 @@ public final class Ledger: Sendable {
                 if case .stored(let seq) = outcome, p.mark(seq) { fresh.append(record) }
             }
         }
-        try await indexRecords(fresh)
-        // A record whose retraction came first is indexed as withdrawn.
-        for id in retractedOnArrival { try await reindex(recordID: id) }
+        try await indexRecords(fresh, withdrawn: retractedOnArrival)
         return outcomes
     }
 
@@ -96,17 +95,16 @@ public final class Ledger: Sendable {
                 p.through = max(p.through, last)
                 p.above = p.above.filter { $0 > p.through }
             }
-            try await indexRecords(fresh)
-            for id in withdrawn { try await reindex(recordID: id) }
+            try await indexRecords(fresh, withdrawn: Set(withdrawn))
             total += fresh.count
             if page.count < 2000 { return total }
         }
     }
 
-    private func indexRecords(_ records: [Record]) async throws {
+    private func indexRecords(_ records: [Record], withdrawn: Set<String> = []) async throws {
         guard !records.isEmpty else { return }
         defer {
-            for handler in observers.withLock({ $0 }) { handler(records) }
+            for handler in observers.withLock({ $0 }) { handler(records, withdrawn) }
         }
         var rows: [(IndexedIdentifier, retracted: Bool)] = []
         var retracted: [String] = []
@@ -118,6 +116,8 @@ public final class Ledger: Sendable {
         for target in retracted {
             try await reindex(recordID: target)
         }
+        // A record whose retraction came first is indexed as withdrawn.
+        for id in withdrawn { try await reindex(recordID: id) }
     }
 
     /// Rebuilds the index entries of every identifier of the record `recordID` from the store.

@@ -69,6 +69,11 @@ public protocol PeerStore: Sendable {
     func learnPeer(nodeID: String, publicKey: Data, jurisdiction: String) async throws
     /// Records a failed pull.
     func recordPullFailure(nodeID: String, error: String) async throws
+    /// Remembers signed requests' nonces in one transaction, so that a restart or another replica of the node
+    /// still refuses a replay; drops those created before `forgetBefore`, which are refused for their age anyway.
+    func rememberNonces(_ nonces: [(nonce: String, created: Timestamp)], forgetBefore: Timestamp) async throws
+    /// Whether the store already holds `nonce` (written by this process before a restart, or by a replica).
+    func hasSeenNonce(_ nonce: String) async throws -> Bool
 }
 
 extension SQLStore: PeerStore {
@@ -117,6 +122,24 @@ extension SQLStore: PeerStore {
                 [.text(ByteText.base64url(publicKey)), .text(jurisdiction), .text(nodeID)]
             )
         }
+    }
+
+    public func rememberNonces(_ nonces: [(nonce: String, created: Timestamp)], forgetBefore: Timestamp) async throws {
+        guard !nonces.isEmpty else { return }
+        _ = try await transaction { _ in
+            _ = try await rawWriter.rows("DELETE FROM seen_nonces WHERE created_ms < ?", [.integer(forgetBefore.milliseconds)])
+            for chunk in nonces.chunked(into: 400) {
+                _ = try await rawWriter.rows(
+                    "INSERT INTO seen_nonces (nonce, created_ms) VALUES "
+                        + Self.placeholders(rows: chunk.count, columns: 2) + " ON CONFLICT (nonce) DO NOTHING",
+                    chunk.flatMap { [SQLValue.text($0.nonce), .integer($0.created.milliseconds)] }
+                )
+            }
+        }
+    }
+
+    public func hasSeenNonce(_ nonce: String) async throws -> Bool {
+        !(try await rawReader.rows("SELECT 1 FROM seen_nonces WHERE nonce = ?", [.text(nonce)])).isEmpty
     }
 
     public func recordPullFailure(nodeID: String, error: String) async throws {

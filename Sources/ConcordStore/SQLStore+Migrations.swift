@@ -94,6 +94,11 @@ extension SQLStore {
             sqlite: ["CREATE TABLE alerts (seq INTEGER PRIMARY KEY, raised_ms INTEGER NOT NULL, body TEXT NOT NULL)"],
             postgres: ["CREATE TABLE alerts (seq BIGINT PRIMARY KEY, raised_ms BIGINT NOT NULL, body TEXT NOT NULL)"]
         ),
+        Migration(
+            version: 6,
+            sqlite: ["CREATE TABLE seen_nonces (nonce TEXT PRIMARY KEY, created_ms INTEGER NOT NULL)"],
+            postgres: ["CREATE TABLE seen_nonces (nonce TEXT PRIMARY KEY, created_ms BIGINT NOT NULL)"]
+        ),
     ]
 
     /// Applies every migration newer than the store's schema, each in its own transaction.

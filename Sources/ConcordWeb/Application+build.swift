@@ -94,7 +94,7 @@ public func buildApplication(
     let metrics = NodeMetrics(registry: configuration.metricsRegistry)
     metrics.indexedIdentifiers.set(Int64(ledger.index.count))
     // Records from every path (API, peers, other processes) move the gauge, not only this node's own writes.
-    ledger.observe { [index = ledger.index] _ in metrics.indexedIdentifiers.set(Int64(index.count)) }
+    ledger.observe { [index = ledger.index] _, _ in metrics.indexedIdentifiers.set(Int64(index.count)) }
     let communities = Communities()
     let webhook = configuration.alertWebhook.map { AlertWebhook(url: $0, key: configuration.key, logger: logger) }
     var policy = CampaignLinker.LinkPolicy()
@@ -144,16 +144,20 @@ public func buildApplication(
         await store.close()
         throw error
     }
-    let router = buildRouter(
-        node: node,
-        verifier: RequestVerifier(peers: store, nodeID: configuration.key.nodeID, maxSkew: configuration.maxClockSkew),
-        catalogue: catalogue
-    )
+    let verifier = RequestVerifier(peers: store, nodeID: configuration.key.nodeID, maxSkew: configuration.maxClockSkew)
+    let router = buildRouter(node: node, verifier: verifier, catalogue: catalogue)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "concord"),
         services: [
-            LedgerService(ledger: ledger, store: store, metrics: metrics, interval: .seconds(1), logger: logger), sync, analysis,
+            LedgerService(
+                ledger: ledger,
+                store: store,
+                metrics: metrics,
+                interval: .seconds(1),
+                logger: logger,
+                beforeClose: { await verifier.flush() }
+            ), sync, analysis,
         ] + (webhook.map { [$0] } ?? []),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger

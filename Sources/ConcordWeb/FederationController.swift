@@ -51,7 +51,6 @@ struct FederationController {
 
     @Sendable func records(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         let peer = try await peer(request, body: [])
-        node.sync?.heardFrom(peer.nodeID)
         var after: Int64 = 0
         var limit = 1000
         for (name, value) in request.formQuery {

@@ -16,6 +16,8 @@ struct LedgerService: Service {
     let metrics: NodeMetrics
     let interval: Duration
     let logger: Logger
+    /// Runs after the server stopped and before the store closes.
+    var beforeClose: @Sendable () async -> Void = {}
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -28,6 +30,7 @@ struct LedgerService: Service {
                 await follow()
             }
         }
+        await beforeClose()
         await store.close()
     }
 

@@ -205,10 +205,27 @@ private func phone(_ n: Int) -> String { "phone:+668\(10_000_000 + n)" }
 
     // A retraction that arrives before its report keeps the report out; a repeat is a duplicate.
     let d = report(4, [phone(1)])
-    linker.retract(reportID: d.id)
+    linker.retract(reportID: d.id, by: d.origin)
     #expect(linker.add(d).status == .retracted)
     #expect(linker.campaign(containingReport: a.id, now: later)?.reportCount == 1)
     #expect(linker.add(a).status == .duplicate)
+}
+
+@Test func onlyTheReportsOwnOriginCanWithdrawIt() throws {
+    var linker = CampaignLinker()
+    let a = report(1, [phone(1)], origin: "node-a")
+    let b = report(2, [phone(1)], origin: "node-b")
+    linker.add(a)
+    linker.add(b)
+    linker.retract(reportID: b.id, by: "node-a")
+    #expect(linker.campaign(containingReport: a.id, now: later)?.reportCount == 2)
+    // Nor before the report arrives.
+    let c = report(3, [phone(1)], origin: "node-c")
+    linker.retract(reportID: c.id, by: "node-a")
+    #expect(linker.add(c).status == .added)
+    #expect(linker.campaign(containingReport: a.id, now: later)?.reportCount == 3)
+    linker.retract(reportID: b.id, by: "node-b")
+    #expect(linker.campaign(containingReport: a.id, now: later)?.reportCount == 2)
 }
 
 @Test func aReportFromAnotherJurisdictionRaisesACrossBorderAlert() throws {

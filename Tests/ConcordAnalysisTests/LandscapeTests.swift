@@ -306,3 +306,25 @@ func decodingRefusesMalformedCells(field: String, pointer: String) throws {
     let error = #expect(throws: InputError.self) { try Landscape(rates: toSGD, cells: [bad]) }
     #expect(error?.issues.first?.pointer == "/0/loss_reports")
 }
+
+@Test func aSharedCellWithholdsALossSummedOverFewerThanKReports() throws {
+    let rates = ExchangeRates(base: "SGD", rates: [:])
+    var landscape = Landscape(rates: rates)
+    for n in 0..<6 {
+        landscape.add(
+            ReportFacts(
+                id: "r\(n)",
+                origin: "node",
+                jurisdiction: "SG",
+                typology: .job,
+                loss: n == 0 ? Money(minorUnits: 123_456, currency: "SGD") : nil,
+                occurredAt: Timestamp(milliseconds: 1_780_000_000_000),
+                identifiers: []
+            )
+        )
+    }
+    let shared = landscape.kAnonymous(k: 5)
+    let cell = try #require(shared.cells.first)
+    #expect(cell.reports == 6)
+    #expect(cell.loss == 0 && cell.lossReports == 0 && cell.unconverted == 1)
+}

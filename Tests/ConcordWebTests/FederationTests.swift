@@ -381,7 +381,18 @@ struct FederationTests {
             body = try await response.body.collect(upTo: 1 << 20)
             #expect(response.status == expected, "\(String(buffer: body))")
         }
-        try await http.shutdown()
+        // The same request replayed after the node restarts is still refused: seen nonces are in the store.
         await node.stop()
+        let again = try await Self.start(base.appendingPathComponent("n"), key: node.key, jurisdiction: "TH", port: node.port)
+        request = HTTPClientRequest(url: again.url + "/federation/v1/records?after=0")
+        request.headers.add(name: "Signature-Input", value: digestless.signatureInput)
+        request.headers.add(name: "Signature", value: digestless.signature)
+        request.headers.add(name: "Concord-Public-Key", value: ByteText.base64url(peerKey.publicKey))
+        response = try await http.execute(request, timeout: .seconds(10))
+        body = try await response.body.collect(upTo: 1 << 20)
+        #expect(response.status == .unauthorized, "replayed after a restart: \(String(buffer: body))")
+        #expect(String(buffer: body).contains("replayed"))
+        try await http.shutdown()
+        await again.stop()
     }
 }

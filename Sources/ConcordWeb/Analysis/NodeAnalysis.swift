@@ -137,7 +137,7 @@ final class NodeAnalysis: Service, Sendable {
 
     /// Starts following the ledger; call before `load()` so that nothing written meanwhile is missed.
     func follow(_ ledger: Ledger) {
-        ledger.observe { [self] records in take(records) }
+        ledger.observe { [self] records, withdrawn in take(records, withdrawn: withdrawn) }
     }
 
     /// Reads every live report already stored. Reports the ledger delivers meanwhile are linked once: the
@@ -165,17 +165,24 @@ final class NodeAnalysis: Service, Sendable {
     }
 
     /// Links newly stored records and raises alerts.
-    func take(_ records: [Record]) {
+    func take(_ records: [Record], withdrawn: Set<String> = []) {
         var raised: [CampaignAlert] = []
         state.withLock { s in
             let now = Timestamp.now()
+            // One alert per campaign per batch: a bulk import of many reports into one campaign raises one.
+            var alerted = Set<String>()
             for record in records {
                 if let target = record.retractedRecordID {
-                    s.linker.retract(reportID: target)
-                    s.landscapesStale = true
+                    // Only a live retraction by the report's own origin withdraws it (the linker checks the
+                    // origin); the landscapes are recounted from the store, which applies the same rule.
+                    guard !record.exercise else { continue }
+                    let before = s.linker.reportCount
+                    s.linker.retract(reportID: target, by: record.origin)
+                    if s.linker.reportCount != before { s.landscapesStale = true }
                     continue
                 }
-                guard let report = ReportFacts(record: record) else { continue }
+                // A report whose retraction came first never joins a campaign.
+                guard !withdrawn.contains(record.id), let report = ReportFacts(record: record) else { continue }
                 let outcome = s.linker.add(report)
                 guard outcome.status == .added else { continue }
                 s.byOrigin[report.origin, default: Landscape(rates: rates)].add(report)
@@ -184,7 +191,8 @@ final class NodeAnalysis: Service, Sendable {
                 // A foreign report matters here when it widened a campaign holding this node's reports; this
                 // node's own report matters whenever it lands in a campaign that crosses a border.
                 guard isOwn || !outcome.newJurisdictions.isEmpty else { continue }
-                guard let campaign = s.linker.campaign(id: id, now: now) else { continue }
+                guard !alerted.contains(id), let campaign = s.linker.campaign(id: id, now: now) else { continue }
+                alerted.insert(id)
                 let own = campaign.reportsByOrigin[nodeID] ?? 0
                 guard own > 0 else { continue }
                 let alert = CampaignAlert(
