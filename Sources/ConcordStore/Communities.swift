@@ -35,6 +35,18 @@ public final class Communities: Sendable {
         directory.withLock { $0.communities(of: nodeID) }
     }
 
+    /// `label` with bare community names completed to `name@steward` (see `CommunityDirectory.qualify`).
+    public func qualify(_ label: SharingLabel) throws(InputError) -> SharingLabel {
+        let directory = snapshot
+        return try directory.qualify(label)
+    }
+
+    /// `draft` with its label's bare community names completed.
+    public func qualify(_ draft: RecordDraft) throws(InputError) -> RecordDraft {
+        guard draft.label.audience.communities.contains(where: { !$0.contains("@") }) else { return draft }
+        return draft.relabelled(try qualify(draft.label))
+    }
+
     /// A copy of the directory as it stands.
     public var snapshot: CommunityDirectory {
         directory.withLock { $0 }

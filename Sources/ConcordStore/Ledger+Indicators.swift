@@ -75,7 +75,7 @@ extension Ledger {
         var drafts: [(slot: Int, draft: RecordDraft, key: IndicatorKey)] = []
         for (slot, input) in inputs.enumerated() {
             do {
-                let draft = try RecordInput.indicator(input, nodeJurisdiction: jurisdiction)
+                let draft = try communities.qualify(RecordInput.indicator(input, nodeJurisdiction: jurisdiction))
                 guard let item = draft.indicatorKey else { continue }
                 drafts.append((slot, draft, item))
             } catch {

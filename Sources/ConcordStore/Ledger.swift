@@ -12,6 +12,9 @@ public final class Ledger: Sendable {
     public let store: any RecordStore
     /// The in-memory check index.
     public let index: CheckIndex
+    /// The communities this node knows, which labels written here are checked against; current once
+    /// `communities.follow(ledger)` has run.
+    public let communities = Communities()
     let logger: Logger
 
     private struct Progress {

@@ -95,7 +95,7 @@ public func buildApplication(
     metrics.indexedIdentifiers.set(Int64(ledger.index.count))
     // Records from every path (API, peers, other processes) move the gauge, not only this node's own writes.
     ledger.observe { [index = ledger.index] _, _ in metrics.indexedIdentifiers.set(Int64(index.count)) }
-    let communities = Communities()
+    let communities = ledger.communities
     let webhook = configuration.alertWebhook.map { AlertWebhook(url: $0, key: configuration.key, logger: logger) }
     var policy = CampaignLinker.LinkPolicy()
     policy.warningList.formUnion(configuration.warningList)

@@ -15,7 +15,7 @@ struct CommunityController {
     @Sendable func declare(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         _ = try context.require(.admin)
         let json = try await request.jsonBody(context: context)
-        let draft = try RecordInput.community(json, steward: node.key.nodeID)
+        let draft = try node.communities.qualify(RecordInput.community(json, steward: node.key.nodeID))
         guard let (record, outcome) = try await node.write([draft]).first else {
             throw Problem.malformed("the community could not be declared")
         }
@@ -26,25 +26,16 @@ struct CommunityController {
     @Sendable func list(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         _ = try context.require(.analyst)
         let directory = node.communities.snapshot
-        let names = Set(directory.declarations.map(\.name)).sorted()
-        let own = directory.communities(of: node.key.nodeID)
-        let items: [JSONValue] = names.map { name in
-            let declarations = directory.declarations.filter { $0.name == name }
-            return .object([
-                "name": .string(name),
-                "members": .array(directory.members(of: name).sorted().map(JSONValue.string)),
-                "this_node_is_member": .bool(own.contains(name)),
-                "declarations": .array(
-                    declarations.map { d in
-                        .object([
-                            "steward": .string(d.steward),
-                            "record_id": .string(d.recordID),
-                            "title": d.title.map(JSONValue.string) ?? .null,
-                            "declared": .string(d.declared.rfc3339),
-                            "members": .array(d.members.sorted().map(JSONValue.string)),
-                        ])
-                    }
-                ),
+        let items: [JSONValue] = directory.declarations.map { d in
+            .object([
+                "id": .string(d.id),
+                "name": .string(d.name),
+                "steward": .string(d.steward),
+                "title": d.title.map(JSONValue.string) ?? .null,
+                "record_id": .string(d.recordID),
+                "declared": .string(d.declared.rfc3339),
+                "members": .array(d.members.sorted().map(JSONValue.string)),
+                "this_node_is_member": .bool(d.members.contains(node.key.nodeID)),
             ])
         }
         return Response.json(.object(["communities": .array(items)]))

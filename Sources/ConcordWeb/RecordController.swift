@@ -20,7 +20,7 @@ struct RecordController {
     @Sendable func createReport(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         _ = try context.require(.analyst)
         let json = try await request.jsonBody(context: context)
-        let draft = try RecordInput.report(json, nodeJurisdiction: node.profile.jurisdiction)
+        let draft = try node.communities.qualify(RecordInput.report(json, nodeJurisdiction: node.profile.jurisdiction))
         guard let (record, outcome) = try await node.write([draft]).first else {
             throw Problem.malformed("the report could not be written")
         }

@@ -78,13 +78,9 @@ struct CommunityCommand: AsyncParsableCommand {
             }
             await store.close()
             let directory = communities.snapshot
-            print("name\tmembers\tthis node\tstewards")
-            for name in Set(directory.declarations.map(\.name)).sorted() {
-                let stewards = directory.declarations.filter { $0.name == name }.map(\.steward)
-                let members = directory.members(of: name)
-                print(
-                    "\(name)\t\(members.count)\t\(members.contains(own) ? "member" : "-")\t\(stewards.joined(separator: ","))"
-                )
+            print("community (name@steward)\tmembers\tthis node\ttitle")
+            for d in directory.declarations {
+                print("\(d.id)\t\(d.members.count)\t\(d.members.contains(own) ? "member" : "-")\t\(d.title ?? "-")")
             }
         }
     }

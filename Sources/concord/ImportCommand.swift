@@ -43,6 +43,13 @@ struct ImportCommand: AsyncParsableCommand {
         let logger = makeLogger(level: .warning)
         let store = try await node.openStore(logger: logger)
         let ledger = Ledger(store: store, logger: logger)
+        do {
+            // Labels may name communities by their bare name: they are completed from the ones this node knows.
+            try await ledger.communities.follow(ledger)
+        } catch {
+            await store.close()
+            throw error
+        }
         let progress = ProgressBar(total: lines.count)
         var created = 0, duplicates = 0, rejected = 0, shown = 0
         let started = ContinuousClock.now

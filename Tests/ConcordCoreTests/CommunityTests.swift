@@ -12,12 +12,17 @@ struct CommunityTests {
         return try RecordInput.community(json, steward: key.nodeID).sign(with: key, at: Timestamp(milliseconds: ms))
     }
 
-    @Test("a declaration makes its members and its steward members; others are not")
+    func label(_ communities: [String]) -> SharingLabel {
+        SharingLabel(tlp: .green, audience: Audience(communities: communities))
+    }
+
+    @Test("a declaration makes its members and its steward members of name@steward; others are not")
     func membership() throws {
         var directory = CommunityDirectory()
         #expect(directory.apply(try declare("asean-commonwealth-scams", [members[0], members[1]], by: steward)))
-        #expect(directory.communities(of: members[0]) == ["asean-commonwealth-scams"])
-        #expect(directory.communities(of: steward.nodeID) == ["asean-commonwealth-scams"])
+        let id = "asean-commonwealth-scams@" + steward.nodeID
+        #expect(directory.communities(of: members[0]) == [id])
+        #expect(directory.communities(of: steward.nodeID) == [id])
         #expect(directory.communities(of: members[2]).isEmpty)
     }
 
@@ -28,19 +33,45 @@ struct CommunityTests {
         for order in [[first, second], [second, first]] {
             var directory = CommunityDirectory()
             for record in order { directory.apply(record) }
-            #expect(directory.members(of: "pacific-partners") == [steward.nodeID, members[1]])
+            #expect(directory.members(of: "pacific-partners@" + steward.nodeID) == [steward.nodeID, members[1]])
         }
     }
 
-    @Test("another steward declaring the same name can narrow the community but never widen it")
+    @Test("another steward's community of the same name is another community: it changes nobody's membership of the first")
     func sameNameElsewhere() throws {
         let rogue = NodeKey()
         var directory = CommunityDirectory()
         directory.apply(try declare("pacific-partners", [members[0], members[1]], by: steward))
-        directory.apply(try declare("pacific-partners", [members[0], members[2], steward.nodeID], by: rogue))
-        #expect(directory.members(of: "pacific-partners") == [steward.nodeID, members[0]])
-        #expect(!directory.communities(of: rogue.nodeID).contains("pacific-partners"))
-        #expect(!directory.communities(of: members[2]).contains("pacific-partners"))
+        directory.apply(try declare("pacific-partners", [members[2], steward.nodeID], by: rogue))
+        let real = "pacific-partners@" + steward.nodeID
+        #expect(directory.members(of: real) == [steward.nodeID, members[0], members[1]])
+        let served = label([real])
+        for (node, expected) in [(members[1], true), (members[2], false), (rogue.nodeID, false)] {
+            let facts = PeerFacts(nodeID: node, jurisdiction: "FJ", communities: directory.communities(of: node))
+            #expect(
+                SharingPolicy.mayServe(label: served, origin: steward.nodeID, hops: 0, holder: steward.nodeID, to: facts)
+                    == expected
+            )
+        }
+        // A bare name is ambiguous now, and the writer is asked to choose.
+        #expect {
+            try directory.qualify(label(["pacific-partners"]))
+        } throws: { error in
+            (error as? InputError)?.issues.first?.pointer == "/audience/communities/0"
+        }
+    }
+
+    @Test("a bare name is completed to name@steward when this node knows one community of that name")
+    func qualify() throws {
+        var directory = CommunityDirectory()
+        directory.apply(try declare("pacific-partners", [members[0]], by: steward))
+        let qualified = try directory.qualify(label(["pacific-partners"]))
+        #expect(qualified.audience.communities == ["pacific-partners@" + steward.nodeID])
+        #expect {
+            try directory.qualify(label(["nobody-knows"]))
+        } throws: { error in
+            (error as? InputError)?.issues.first?.detail.contains("no community") ?? false
+        }
     }
 
     @Test("a retraction by the steward withdraws the community, even when it arrives first; one by another node does not")
@@ -62,10 +93,23 @@ struct CommunityTests {
         var kept = CommunityDirectory()
         kept.apply(record)
         kept.apply(forged)
-        #expect(kept.communities(of: members[0]) == ["pacific-partners"])
+        #expect(kept.communities(of: members[0]) == ["pacific-partners@" + steward.nodeID])
     }
 
-    @Test("bad names and member ids are refused with the field named")
+    @Test("an older declaration arriving after the newest was withdrawn does not bring the community back")
+    func noResurrection() throws {
+        let old = try declare("pacific-partners", [members[0], members[2]], by: steward, at: 1_800_000_000_000)
+        let newer = try declare("pacific-partners", [members[0]], by: steward, at: 1_800_000_100_000)
+        let withdrawal = try RecordInput.retraction(of: newer, reason: "dissolved").sign(with: steward)
+        var directory = CommunityDirectory()
+        directory.apply(newer)
+        directory.apply(withdrawal)
+        directory.apply(old)
+        #expect(directory.communities(of: members[2]).isEmpty)
+        #expect(directory.communities(of: members[0]).isEmpty)
+    }
+
+    @Test("bad names, member ids and label entries are refused with the field named")
     func badInput() {
         let json: JSONValue = .object(["name": .string("Pacific Partners"), "members": .array([.string("nope")])])
         #expect {
@@ -74,19 +118,14 @@ struct CommunityTests {
             let pointers = (error as? InputError)?.issues.map(\.pointer) ?? []
             return pointers.contains("/name") && pointers.contains("/members/0")
         }
-    }
-
-    @Test("the sharing policy serves a community-labelled record to members only")
-    func policy() throws {
-        var directory = CommunityDirectory()
-        directory.apply(try declare("pacific-partners", [members[0]], by: steward))
-        let label = SharingLabel(tlp: .green, audience: Audience(communities: ["pacific-partners"]))
-        for (node, expected) in [(members[0], true), (members[1], false)] {
-            let facts = PeerFacts(nodeID: node, jurisdiction: "FJ", communities: directory.communities(of: node))
-            #expect(
-                SharingPolicy.mayServe(label: label, origin: steward.nodeID, hops: 0, holder: steward.nodeID, to: facts)
-                    == expected
-            )
+        let report: JSONValue = .object([
+            "typology": .string("job"), "narrative": .string("x"),
+            "audience": .object(["communities": .array([.string("partners@not-a-node")])]),
+        ])
+        #expect {
+            try RecordInput.report(report, nodeJurisdiction: "TH")
+        } throws: { error in
+            (error as? InputError)?.issues.first?.pointer == "/audience/communities/0"
         }
     }
 }

@@ -88,12 +88,19 @@ extension RecordInput {
 
 /// Which communities each node belongs to, from the community records a node holds.
 ///
-/// Several stewards may declare the same name. The directory then counts a node as a member only when every
-/// one of those declarations lists it: a second declaration can narrow who a label reaches, never widen it,
-/// so a peer cannot enlarge someone else's community by declaring one of the same name.
+/// A community is known by its name and its steward: `name@steward` (the steward's node id). Labels name
+/// communities that way, so that no other node can change who belongs to someone else's community by declaring
+/// one of the same name: it only makes a community of its own. A person may write the bare name when this node
+/// knows exactly one community of that name; `qualify(_:)` completes it before the record is signed.
 public struct CommunityDirectory: Sendable {
-    /// The current declaration of each (steward, name).
-    private var current: [String: CommunityDeclaration] = [:]
+    struct Entry: Sendable {
+        var declaration: CommunityDeclaration
+        /// Withdrawn by its steward; kept so that an older declaration arriving later stays out.
+        var withdrawn: Bool
+    }
+
+    /// The newest declaration of each `name@steward`.
+    private var current: [String: Entry] = [:]
     /// `origin/record id` of every retraction seen, so that a declaration arriving after its retraction stays withdrawn.
     private var retracted: Set<String> = []
 
@@ -105,46 +112,88 @@ public struct CommunityDirectory: Sendable {
     public mutating func apply(_ record: Record) -> Bool {
         if let target = record.retractedRecordID {
             guard retracted.insert(record.origin + "/" + target).inserted else { return false }
-            for (key, declaration) in current where declaration.recordID == target && declaration.steward == record.origin {
-                current[key] = nil
+            for (key, entry) in current
+            where entry.declaration.recordID == target && entry.declaration.steward == record.origin && !entry.withdrawn {
+                current[key]?.withdrawn = true
                 return true
             }
             return false
         }
-        guard let declaration = CommunityDeclaration(record: record),
-            !retracted.contains(declaration.steward + "/" + declaration.recordID)
-        else {
-            return false
-        }
-        let key = declaration.steward + "/" + declaration.name
+        guard let declaration = CommunityDeclaration(record: record) else { return false }
+        let key = declaration.id
         if let held = current[key],
-            (held.declared, held.recordID) >= (declaration.declared, declaration.recordID)
+            (held.declaration.declared, held.declaration.recordID) >= (declaration.declared, declaration.recordID)
         {
             return false
         }
-        current[key] = declaration
+        current[key] = Entry(
+            declaration: declaration,
+            withdrawn: retracted.contains(declaration.steward + "/" + declaration.recordID)
+        )
         return true
     }
 
-    /// The names of the communities `nodeID` belongs to.
+    /// The communities `nodeID` belongs to, as `name@steward`.
     public func communities(of nodeID: String) -> Set<String> {
-        var byName: [String: Bool] = [:]
-        for declaration in current.values {
-            let member = declaration.members.contains(nodeID)
-            byName[declaration.name] = (byName[declaration.name] ?? true) && member
-        }
-        return Set(byName.compactMap { $0.value ? $0.key : nil })
+        Set(current.values.filter { !$0.withdrawn && $0.declaration.members.contains(nodeID) }.map(\.declaration.id))
     }
 
-    /// The members of community `name`: those every declaration of the name lists. Empty when none declares it.
-    public func members(of name: String) -> Set<String> {
-        let declarations = current.values.filter { $0.name == name }
-        guard let first = declarations.first else { return [] }
-        return declarations.dropFirst().reduce(first.members) { $0.intersection($1.members) }
+    /// The members of community `id` (`name@steward`); empty when it is not declared or was withdrawn.
+    public func members(of id: String) -> Set<String> {
+        guard let entry = current[id], !entry.withdrawn else { return [] }
+        return entry.declaration.members
     }
 
-    /// Every current declaration, by name then steward.
+    /// Every live declaration, by name then steward.
     public var declarations: [CommunityDeclaration] {
-        current.values.sorted { ($0.name, $0.steward) < ($1.name, $1.steward) }
+        current.values.filter { !$0.withdrawn }.map(\.declaration).sorted { ($0.name, $0.steward) < ($1.name, $1.steward) }
+    }
+
+    /// `label` with each bare community name completed to `name@steward`.
+    /// - Throws: `InputError` at `/audience/communities/N` for a name this node knows no community of, or
+    ///   several: the writer then names the steward.
+    public func qualify(_ label: SharingLabel) throws(InputError) -> SharingLabel {
+        guard label.audience.communities.contains(where: { !$0.contains("@") }) else { return label }
+        var issues: [FieldIssue] = []
+        var names: [String] = []
+        for (n, name) in label.audience.communities.enumerated() {
+            if name.contains("@") {
+                names.append(name)
+                continue
+            }
+            let stewards = declarations.filter { $0.name == name }.map(\.id)
+            switch stewards.count {
+            case 1: names.append(stewards[0])
+            case 0:
+                issues.append(
+                    FieldIssue(pointer: "/audience/communities/\(n)", detail: "no community \"\(name)\" is known to this node")
+                )
+            default:
+                issues.append(
+                    FieldIssue(
+                        pointer: "/audience/communities/\(n)",
+                        detail: "several stewards declared \"\(name)\": write one of \(stewards.joined(separator: ", "))"
+                    )
+                )
+            }
+        }
+        guard issues.isEmpty else { throw InputError(issues: issues) }
+        return SharingLabel(
+            tlp: label.tlp,
+            audience: Audience(nodes: label.audience.nodes, communities: names, jurisdictions: label.audience.jurisdictions),
+            relay: label.relay
+        )
+    }
+}
+
+extension CommunityDeclaration {
+    /// How labels name the community: `name@steward`.
+    public var id: String { name + "@" + steward }
+}
+
+extension RecordDraft {
+    /// The same draft with another label.
+    public func relabelled(_ label: SharingLabel) -> RecordDraft {
+        RecordDraft(kind: kind, body: body, label: label, exercise: exercise)
     }
 }

@@ -317,6 +317,20 @@ public enum RecordInput {
                 ar.issues.append(FieldIssue(pointer: ar.pointer("nodes") + "/\(n)", detail: "\"\(node)\" is not a node id"))
             }
             let communities = (ar.stringList("communities") ?? []).map { $0.lowercased() }
+            for (n, entry) in communities.enumerated() {
+                let parts = entry.split(separator: "@", omittingEmptySubsequences: false)
+                let wellFormed =
+                    CommunityDeclaration.isWellFormedName(String(parts[0]))
+                    && (parts.count == 1 || (parts.count == 2 && NodeID.isWellFormed(String(parts[1]))))
+                if !wellFormed {
+                    ar.issues.append(
+                        FieldIssue(
+                            pointer: ar.pointer("communities") + "/\(n)",
+                            detail: "\"\(entry)\" is not a community: write its name, or name@steward-node-id"
+                        )
+                    )
+                }
+            }
             var jurisdictions: [String] = []
             for (n, code) in (ar.stringList("jurisdictions") ?? []).enumerated() {
                 if let c = Jurisdiction.normalize(code) {
