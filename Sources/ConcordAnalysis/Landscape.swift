@@ -108,8 +108,9 @@ public struct LandscapeCell: Sendable, Hashable, Codable {
                     + "reports (\(reports))"
             )
         }
-        guard loss.isFinite, loss >= 0 else {
-            throw InputError(pointer: path + "/loss", detail: "is not a finite amount of zero or more")
+        // The cap keeps sums of many peers' cells finite (a trillion in any currency is beyond any real cell).
+        guard loss.isFinite, loss >= 0, loss <= 1e15 else {
+            throw InputError(pointer: path + "/loss", detail: "is not an amount from zero to 10^15")
         }
         guard lossReports > 0 || loss == 0 else {
             throw InputError(pointer: path + "/loss", detail: "is not zero although loss_reports is zero")

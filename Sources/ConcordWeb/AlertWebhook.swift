@@ -37,15 +37,24 @@ final class AlertWebhook: Service, Sendable {
     }
 
     func run() async throws {
-        let base = "\(url.scheme ?? "http")://\(url.host ?? "127.0.0.1")\(url.port.map { ":\($0)" } ?? "")"
+        let host = url.host ?? "127.0.0.1"
+        let base = "\(url.scheme ?? "http")://\(host.contains(":") ? "[\(host)]" : host)\(url.port.map { ":\($0)" } ?? "")"
         let path = url.path.isEmpty ? "/" : url.path
+        let query = url.query
         await withGracefulShutdownHandler {
             for await alert in queue {
                 let body = Array(alert.canonicalData)
                 var delay = Duration.milliseconds(500)
                 for attempt in 1...4 {
                     do {
-                        let answer = try await client.send(.POST, base: base, path: path, body: body, target: Self.tag)
+                        let answer = try await client.send(
+                            .POST,
+                            base: base,
+                            path: path,
+                            query: query,
+                            body: body,
+                            target: Self.tag
+                        )
                         if (200..<300).contains(answer.status) { break }
                         logger.warning(
                             "alert webhook refused an alert",

@@ -101,6 +101,7 @@ struct CampaignMeasurement {
             falseLinks += labels.count - majority - (counts.isEmpty ? min(background, 1) : 0)
         }
         // Alerts from every node: the earliest one about each seeded campaign after it crossed a border.
+        // Only alerts raised once the campaign had crossed a border count.
         var firstAlert: [Int: Timestamp] = [:]
         var firstAlertAt: [Int: [Int: Timestamp]] = [:]
         for (index, node) in running.enumerated() {
@@ -116,7 +117,8 @@ struct CampaignMeasurement {
                 else { break }
                 for alert in alerts {
                     guard let report = alert["report_id"]?.stringValue, let c = truth[report] ?? nil,
-                        let raised = alert["raised"]?.stringValue.flatMap(Timestamp.init(rfc3339:))
+                        let raised = alert["raised"]?.stringValue.flatMap(Timestamp.init(rfc3339:)),
+                        let crossed = crossedAt[c], raised >= crossed
                     else { continue }
                     if firstAlert[c].map({ raised < $0 }) ?? true { firstAlert[c] = raised }
                     if firstAlertAt[c]?[index].map({ raised < $0 }) ?? true { firstAlertAt[c, default: [:]][index] = raised }

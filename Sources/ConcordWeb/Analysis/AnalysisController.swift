@@ -198,7 +198,7 @@ struct AnalysisController {
 
     @Sendable func landscape(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         _ = try context.require(.analyst)
-        let q = try StrictQuery(request, allowed: ["scope", "from", "to", "jurisdiction", "typology", "k"])
+        let q = try StrictQuery(request, allowed: ["scope", "from", "to", "jurisdiction", "typology"])
         let scope = q["scope"] ?? "network"
         guard ["node", "network"].contains(scope) else { throw Problem.invalid(pointer: "/scope", "expected node or network") }
         let from = try q.month("from")

@@ -46,14 +46,19 @@ struct PlanController {
             }
             return n
         }
-        let budget = number("budget", required: true, { $0 >= 0 }, "a budget of 0 or more, in \(analysis.rates.base)")
-        let hours = number("hours", { $0 >= 0 }, "analyst hours, 0 or more")
+        let budget = number(
+            "budget",
+            required: true,
+            { $0 >= 0 && $0 <= 1e13 },
+            "a budget from 0 to 10^13, in \(analysis.rates.base)"
+        )
+        let hours = number("hours", { $0 >= 0 && $0 <= 1e9 }, "analyst hours, from 0 to 10^9")
         let fairShare = number(
             "fair_share",
             { $0 > 0 && $0 <= 1 },
             "the largest share of the budget one jurisdiction may take, above 0 and at most 1"
         )
-        let nextStep = number("next_step", { $0 > 0 }, "the extra budget to price, above 0")
+        let nextStep = number("next_step", { $0 > 0 && $0 <= 1e13 }, "the extra budget to price, above 0 and at most 10^13")
         let trials = number(
             "trials",
             { $0 >= 1000 && $0 <= 1_000_000 && $0 == $0.rounded() },
