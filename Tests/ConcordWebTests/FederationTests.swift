@@ -318,6 +318,42 @@ struct FederationTests {
         await node.stop()
     }
 
+    @Test("a retracted report leaves its campaign and the landscape within a few seconds")
+    func retractionLeavesAnalysis() async throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("concord-retract-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let node = try await Self.start(base, key: NodeKey(), jurisdiction: "TH")
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        var ids: [String] = []
+        for _ in 0..<2 {
+            let body = #"{"typology":"loan","occurred_at":"2026-09-01","identifiers":[{"kind":"phone","value":"081 777 0001"}]}"#
+            let (_, answer) = try await Self.call(client, .POST, node.url + "/api/v1/reports", token: node.token, body: body)
+            ids.append(try JSONValue.parse(answer)["id"]?.stringValue ?? "")
+        }
+        let (status, _) = try await Self.call(
+            client,
+            .POST,
+            node.url + "/api/v1/records/\(ids[1])/retract",
+            token: node.token,
+            body: #"{"reason":"filed twice"}"#
+        )
+        #expect(status == 201)
+        var reports: Int64 = -1
+        var campaigns = -1
+        let deadline = Date().addingTimeInterval(5)
+        repeat {
+            try await Task.sleep(for: .milliseconds(200))
+            let (_, landscape) = try await Self.call(client, .GET, node.url + "/api/v1/landscape?scope=node", token: node.token)
+            reports = try JSONValue.parse(landscape)["cells"]?.arrayValue?.first?["reports"]?.integerValue ?? -1
+            let (_, listed) = try await Self.call(client, .GET, node.url + "/api/v1/campaigns", token: node.token)
+            campaigns = try JSONValue.parse(listed)["campaigns"]?.arrayValue?.count ?? -1
+        } while (reports != 1 || campaigns != 0) && Date() < deadline
+        #expect(reports == 1, "the landscape still counts the retracted report")
+        #expect(campaigns == 0, "the retracted report still links a campaign")
+        try await client.shutdown()
+        await node.stop()
+    }
+
     @Test("requests from a node that is not a peer, unsigned or replayed are refused as problem+json")
     func refusals() async throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("concord-fed-\(UUID().uuidString)")

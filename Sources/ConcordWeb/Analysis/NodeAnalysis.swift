@@ -98,6 +98,8 @@ final class NodeAnalysis: Service, Sendable {
         var byOrigin: [String: Landscape] = [:]
         var loaded = false
         var landscapesStale = false
+        /// Reports taken in while the landscapes are being recounted, to add if the recount missed them.
+        var takenDuringRecount: [ReportFacts]?
         var alerts: [CampaignAlert] = []
         var nextAlert = 1
     }
@@ -186,6 +188,7 @@ final class NodeAnalysis: Service, Sendable {
                 let outcome = s.linker.add(report)
                 guard outcome.status == .added else { continue }
                 s.byOrigin[report.origin, default: Landscape(rates: rates)].add(report)
+                s.takenDuringRecount?.append(report)
                 guard s.loaded, outcome.jurisdictions.count >= 2, let id = outcome.campaignID else { continue }
                 let isOwn = report.origin == nodeID
                 // A foreign report matters here when it widened a campaign holding this node's reports; this
@@ -265,18 +268,33 @@ final class NodeAnalysis: Service, Sendable {
     /// Recounts the landscapes from the store, leaving out retracted reports.
     private func rebuildLandscapes() async {
         do {
-            state.withLock { $0.landscapesStale = false }
+            state.withLock {
+                $0.landscapesStale = false
+                $0.takenDuringRecount = []
+            }
             var fresh: [String: Landscape] = [:]
+            var counted = Set<String>()
             try await store.forEachPage(of: .report) { page in
                 for stored in page where stored.retractedBy == nil {
                     if let report = ReportFacts(record: stored.record) {
                         fresh[report.origin, default: Landscape(rates: rates)].add(report)
+                        counted.insert(report.id)
                     }
                 }
             }
-            state.withLock { $0.byOrigin = fresh }
+            state.withLock { s in
+                // Reports stored after the scan passed their place in the log are added now.
+                for report in s.takenDuringRecount ?? [] where !counted.contains(report.id) {
+                    fresh[report.origin, default: Landscape(rates: rates)].add(report)
+                }
+                s.takenDuringRecount = nil
+                s.byOrigin = fresh
+            }
         } catch {
-            state.withLock { $0.landscapesStale = true }
+            state.withLock {
+                $0.landscapesStale = true
+                $0.takenDuringRecount = nil
+            }
             logger.warning("could not recount the landscape; will retry", metadata: ["error.type": "\(type(of: error))"])
         }
     }
