@@ -62,7 +62,7 @@ extension BenchCommand {
 
             let memoryBefore = residentBytes()
             var linker = CampaignLinker()
-            linker.reserveCapacity(reports: reports + adds, identifiers: totalLinks, links: totalLinks)
+            linker.reserveCapacity(reports: reports + adds, identifiers: totalLinks, links: totalLinks + adds * 8)
             let started = ContinuousClock.now
             linker.add(contentsOf: bulk)
             let bulkTime = seconds(ContinuousClock.now - started)
