@@ -392,16 +392,22 @@ struct RegionSelfTest {
         return failures == 0
     }
 
-    /// Prints each node's log length every five seconds, so records can be seen flowing.
+    /// Prints, every five seconds, how many reports each node holds and how many cross-border campaigns it has
+    /// linked them into, so that records can be seen flowing and campaigns forming.
     func watch() async {
         while !Task.isCancelled {
             do { try await Task.sleep(for: .seconds(5)) } catch { return }
             var cells: [String] = []
             for node in running {
-                let ready = try? await call(.GET, node.url + "/readyz", token: node.analystToken)
-                cells.append("\(node.member.name) \(ready?["log_sequence"]?.integerValue ?? 0)")
+                let answer = try? await call(
+                    .GET,
+                    node.url + "/api/v1/campaigns?cross_border=true&limit=10000",
+                    token: node.analystToken
+                )
+                let reports = answer?["reports_linked"]?.integerValue ?? 0
+                cells.append("\(node.member.name) \(reports)/\(answer?["campaigns"]?.arrayValue?.count ?? 0)")
             }
-            printLine("records held: " + cells.joined(separator: " | "))
+            printLine("reports/cross-border campaigns: " + cells.joined(separator: " | "))
         }
     }
 }
