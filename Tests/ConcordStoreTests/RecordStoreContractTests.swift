@@ -23,6 +23,36 @@ struct RecordStoreContractTests {
         }
     }
 
+    @Test("alerts and seen nonces are kept and read back", arguments: StoreBackend.available)
+    func alertsAndNonces(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            for n in 1...3 {
+                let body: JSONValue = .object(["sequence": .integer(Int64(n)), "campaign_id": .string("c-\(n)")])
+                try await store.saveAlert(sequence: n, raised: Timestamp(milliseconds: Int64(n) * 1000), body: body)
+            }
+            // A second write of the same number changes nothing.
+            try await store.saveAlert(sequence: 3, raised: .now(), body: .object(["sequence": .integer(3)]))
+            let kept = try await store.recentAlerts(limit: 2)
+            #expect(kept.map { $0["sequence"]?.integerValue } == [2, 3])
+            #expect(kept.last?["campaign_id"] == .string("c-3"))
+
+            let now = Timestamp.now()
+            try await store.rememberNonces(
+                [(nonce: "peer/a", created: now), (nonce: "peer/old", created: Timestamp(milliseconds: 1000))],
+                forgetBefore: Timestamp(milliseconds: 0)
+            )
+            #expect(try await store.hasSeenNonce("peer/a"))
+            #expect(!(try await store.hasSeenNonce("peer/b")))
+            // Writing again, with old ones forgotten: the same nonce twice is fine, the old one goes.
+            try await store.rememberNonces(
+                [(nonce: "peer/a", created: now)],
+                forgetBefore: Timestamp(milliseconds: now.milliseconds - 60_000)
+            )
+            #expect(try await store.hasSeenNonce("peer/a"))
+            #expect(!(try await store.hasSeenNonce("peer/old")))
+        }
+    }
+
     @Test("listing pages through the log in order with a cursor and filters", arguments: StoreBackend.available)
     func listing(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ in

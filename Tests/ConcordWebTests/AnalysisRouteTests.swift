@@ -36,6 +36,10 @@ struct AnalysisRouteTests {
             #expect(campaign["jurisdictions"] == .array([.string("MY"), .string("TH")]))
             #expect(campaign["reports"] == .integer(2))
             #expect(campaign["total_loss"]?["currency"] == .string("USD"))
+            let mine = try await node.get("/api/v1/campaigns?jurisdiction=my", token: node.tokens.analyst).json()
+            #expect(mine["campaigns"]?.arrayValue?.count == 1)
+            let none = try await node.get("/api/v1/campaigns?jurisdiction=FJ", token: node.tokens.analyst).json()
+            #expect(none["campaigns"]?.arrayValue?.isEmpty == true)
 
             // The campaign reads by its id and by any of its reports' ids, with the report list.
             let id = try #require(campaign["id"]?.stringValue)

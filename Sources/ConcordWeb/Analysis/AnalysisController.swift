@@ -104,12 +104,18 @@ struct AnalysisController {
 
     @Sendable func campaigns(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         _ = try context.require(.analyst)
-        let q = try StrictQuery(request, allowed: ["cross_border", "min_reports", "limit"])
+        let q = try StrictQuery(request, allowed: ["cross_border", "min_reports", "limit", "jurisdiction"])
         let crossBorder = try q.bool("cross_border") ?? false
+        let jurisdiction = try q.jurisdiction("jurisdiction")
         let minimum = try q.integer("min_reports", in: 2...1_000_000, default: 2)
         let limit = try q.integer("limit", in: 1...10_000, default: 100)
         guard analysis.isLoaded else { throw Problem.notReady("campaigns are still being linked from the stored reports") }
-        let (found, linked, common) = analysis.campaigns(minimumReports: minimum, crossBorderOnly: crossBorder, limit: limit)
+        var (found, linked, common) = analysis.campaigns(
+            minimumReports: minimum,
+            crossBorderOnly: crossBorder,
+            limit: jurisdiction == nil ? limit : 1_000_000
+        )
+        if let jurisdiction { found = Array(found.filter { $0.jurisdictions.contains(jurisdiction) }.prefix(limit)) }
         return Response.json(
             .object([
                 "campaigns": .array(found.map { summary($0) }),
