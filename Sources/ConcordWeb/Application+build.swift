@@ -111,7 +111,6 @@ public func buildApplication(
     do {
         try await communities.follow(ledger)
         analysis.follow(ledger)
-        try await analysis.load()
     } catch {
         await store.close()
         throw error

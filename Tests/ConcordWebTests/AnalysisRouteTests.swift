@@ -5,6 +5,15 @@ import Testing
 
 @Suite("Campaigns, alerts, landscape and risks")
 struct AnalysisRouteTests {
+    /// Waits until the node has read its stored reports (it serves checks before that, campaigns after).
+    static func linked(_ node: NodeClient) async throws {
+        for _ in 0..<100 {
+            if try await node.get("/api/v1/campaigns", token: node.tokens.analyst).status != .serviceUnavailable { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("the node never finished reading its stored reports")
+    }
+
     static func report(
         _ jurisdiction: String,
         _ phone: String,
@@ -24,6 +33,7 @@ struct AnalysisRouteTests {
     @Test("reports sharing a number written two ways in two countries form one cross-border campaign and raise an alert")
     func crossBorderCampaign() async throws {
         try await TestNode.run { node in
+            try await Self.linked(node)
             let first = try await node.fileReport(Self.report("TH", "081 234 5678"))
             _ = try await node.fileReport(Self.report("TH", "082 000 1111"))
             let second = try await node.fileReport(Self.report("MY", "+66 81 234 5678"))
@@ -65,6 +75,7 @@ struct AnalysisRouteTests {
     @Test("the landscape counts reports by jurisdiction, typology and month, with losses in one currency")
     func landscape() async throws {
         try await TestNode.run { node in
+            try await Self.linked(node)
             for n in 0..<3 { _ = try await node.fileReport(Self.report("TH", "081 300 000\(n)", loss: 10_000)) }
             _ = try await node.fileReport(Self.report("TH", "081 300 0009", typology: "investment", month: "2026-08"))
             let reply = try await node.get("/api/v1/landscape?scope=node&typology=job", token: node.tokens.analyst)
@@ -84,6 +95,7 @@ struct AnalysisRouteTests {
     @Test("the risk register ranks by expected annual loss and repeats exactly under the same seed")
     func risks() async throws {
         try await TestNode.run { node in
+            try await Self.linked(node)
             for n in 0..<6 { _ = try await node.fileReport(Self.report("TH", "081 400 000\(n)", loss: 50_000 + n)) }
             _ = try await node.fileReport(Self.report("TH", "081 400 0099", typology: "romance", loss: 500))
             let first = try await node.get("/api/v1/risks?trials=5000&seed=7&as_of=2026-10", token: node.tokens.analyst)
@@ -102,6 +114,7 @@ struct AnalysisRouteTests {
     @Test("a plan picks interventions within the budget against the node's risks, and explains each pick")
     func plan() async throws {
         try await TestNode.run { node in
+            try await Self.linked(node)
             for n in 0..<8 { _ = try await node.fileReport(Self.report("TH", "081 500 000\(n)", loss: 80_000)) }
             let body = #"{"budget": 400000, "hours": 3000, "as_of": "2026-10", "trials": 2000}"#
             let reply = try await node.post("/api/v1/plan", token: node.tokens.analyst, body: body)
@@ -130,6 +143,7 @@ struct AnalysisRouteTests {
     @Test("bad parameters are refused with the parameter named")
     func badParameters() async throws {
         try await TestNode.run { node in
+            try await Self.linked(node)
             for (uri, pointer) in [
                 ("/api/v1/campaigns?cross_border=maybe", "/cross_border"),
                 ("/api/v1/campaigns?sort=size", "/sort"),

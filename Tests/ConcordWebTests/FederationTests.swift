@@ -112,6 +112,15 @@ struct FederationTests {
         return (Int(response.status.code), Array(try await response.body.collect(upTo: 16 << 20).readableBytesView))
     }
 
+    /// Waits until `node` has read its stored reports and answers for campaigns.
+    static func linked(_ client: HTTPClient, _ node: TestPeer) async throws {
+        for _ in 0..<100 {
+            if try await call(client, .GET, node.url + "/api/v1/campaigns", token: node.token).0 != 503 { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("the node never finished reading its stored reports")
+    }
+
     /// Whether `phone` checks flagged at `node`, polled until `deadline`.
     static func becomesFlagged(
         _ client: HTTPClient,
@@ -299,6 +308,7 @@ struct FederationTests {
         }
         try await report("TH", "081 999 0001")
         try await report("MY", "+66 81 999 0001")
+        try await Self.linked(client, node)
         let (_, before) = try await Self.call(client, .GET, node.url + "/api/v1/alerts", token: node.token)
         let first = try JSONValue.parse(before)["alerts"]?.arrayValue ?? []
         #expect(first.count == 1)
@@ -307,6 +317,7 @@ struct FederationTests {
         await node.stop()
 
         node = try await Self.start(base, key: key, jurisdiction: "TH", port: port)
+        try await Self.linked(client, node)
         let (_, after) = try await Self.call(client, .GET, node.url + "/api/v1/alerts", token: node.token)
         #expect((try JSONValue.parse(after)["alerts"]?.arrayValue ?? []) == first)
         try await report("PH", "+66 81 999 0001")

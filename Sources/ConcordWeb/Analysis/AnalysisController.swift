@@ -212,6 +212,7 @@ struct AnalysisController {
         if let from, let to, from > to { throw Problem.invalid(pointer: "/from", "is after `to`") }
         let jurisdiction = try q.jurisdiction("jurisdiction")
         let typology = try q.typology("typology")
+        guard analysis.isLoaded else { throw Problem.notReady("the stored reports are still being read") }
         let (view, sources) = scope == "node" ? (analysis.ownLandscape, [JSONValue]()) : await networkLandscape()
         let cells = try view.cells(
             jurisdictions: jurisdiction.map { [$0] },

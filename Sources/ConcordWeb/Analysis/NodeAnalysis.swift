@@ -97,6 +97,9 @@ final class NodeAnalysis: Service, Sendable {
         /// Landscapes of the reports held, by origin node (this node's own under its id).
         var byOrigin: [String: Landscape] = [:]
         var loaded = false
+        /// Records that arrived while the stored reports were being read, taken in once they all are, so that
+        /// alerts are judged against the whole history.
+        var arrivedDuringLoad: [(records: [Record], withdrawn: Set<String>)] = []
         var landscapesStale = false
         /// Reports taken in while the landscapes are being recounted, to add if the recount missed them.
         var takenDuringRecount: [ReportFacts]?
@@ -142,8 +145,10 @@ final class NodeAnalysis: Service, Sendable {
         ledger.observe { [self] records, withdrawn in take(records, withdrawn: withdrawn) }
     }
 
-    /// Reads every live report already stored. Reports the ledger delivers meanwhile are linked once: the
-    /// linker drops a report it already holds, and the landscape counts only what the linker newly added.
+    /// Reads every live report already stored, then takes in what the ledger delivered meanwhile (a report both
+    /// read and delivered is linked once: the linker drops a report it already holds, and the landscape counts
+    /// only what the linker newly added). The node serves checks while this runs; campaigns answer 503 until
+    /// it is done.
     func load() async throws {
         var count = 0
         try await store.forEachPage(of: .report) { page in
@@ -157,12 +162,15 @@ final class NodeAnalysis: Service, Sendable {
         }
         // Alerts raised before a restart stay listed, and numbering goes on after them.
         let kept = try await store.recentAlerts(limit: alertCapacity).compactMap(CampaignAlert.init(json:))
-        state.withLock { s in
+        let waiting = state.withLock { s in
             if s.linker.needsRebuild { s.linker.rebuild() }
             s.alerts = kept
             s.nextAlert = (kept.last?.sequence ?? 0) + 1
             s.loaded = true
+            defer { s.arrivedDuringLoad = [] }
+            return s.arrivedDuringLoad
         }
+        for batch in waiting { take(batch.records, withdrawn: batch.withdrawn) }
         logger.info("campaigns linked from stored reports", metadata: ["analysis.reports": "\(count)"])
     }
 
@@ -170,6 +178,10 @@ final class NodeAnalysis: Service, Sendable {
     func take(_ records: [Record], withdrawn: Set<String> = []) {
         var raised: [CampaignAlert] = []
         state.withLock { s in
+            guard s.loaded else {
+                s.arrivedDuringLoad.append((records, withdrawn))
+                return
+            }
             let now = Timestamp.now()
             // One alert per campaign per batch: a bulk import of many reports into one campaign raises one.
             var alerted = Set<String>()
@@ -245,6 +257,17 @@ final class NodeAnalysis: Service, Sendable {
 
     /// Rebuilds what a retraction or a hub identifier made stale, at most once a second.
     func run() async throws {
+        // The stored reports are read here, after the server has started, so that checks do not wait for them.
+        var delay = Duration.seconds(1)
+        while !isLoaded && !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await load()
+            } catch {
+                logger.warning("could not read the stored reports; will retry", metadata: ["error.type": "\(type(of: error))"])
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(60))
+            }
+        }
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
