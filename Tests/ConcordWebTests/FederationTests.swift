@@ -329,6 +329,42 @@ struct FederationTests {
         await node.stop()
     }
 
+    @Test("a report arriving while the node reads its stored reports still raises its cross-border alert")
+    func alertDuringLoad() async throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("concord-load-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let key = NodeKey()
+        // A store with history: a few thousand reports, one of them naming the number.
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        let store = try await SQLStore.open(
+            .sqlite(path: base.appendingPathComponent("concord.sqlite").path),
+            logger: Self.logger
+        )
+        var generator = SyntheticReports(seed: 5, jurisdictions: ["TH"])
+        var drafts = try (0..<3000).map { _ in try RecordInput.report(generator.next(), nodeJurisdiction: "TH") }
+        drafts.append(
+            try RecordInput.report(
+                try JSONValue.parse(Array(#"{"typology":"job","identifiers":[{"kind":"phone","value":"081 424 2424"}]}"#.utf8)),
+                nodeJurisdiction: "TH"
+            )
+        )
+        _ = try await Ledger(store: store, logger: Self.logger).append(await RecordDraft.signAll(drafts, with: key))
+        await store.close()
+
+        let node = try await Self.start(base, key: key, jurisdiction: "TH")
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let body = #"{"typology":"job","jurisdiction":"MY","identifiers":[{"kind":"phone","value":"+66 81 424 2424"}]}"#
+        let (status, answer) = try await Self.call(client, .POST, node.url + "/api/v1/reports", token: node.token, body: body)
+        #expect(status == 201)
+        let id = try JSONValue.parse(answer)["id"]?.stringValue
+        try await Self.linked(client, node)
+        let (_, listed) = try await Self.call(client, .GET, node.url + "/api/v1/alerts", token: node.token)
+        let alerts = try JSONValue.parse(listed)["alerts"]?.arrayValue ?? []
+        #expect(alerts.contains { $0["report_id"]?.stringValue == id }, "no alert for the report: \(alerts)")
+        try await client.shutdown()
+        await node.stop()
+    }
+
     @Test("a retracted report leaves its campaign and the landscape within a few seconds")
     func retractionLeavesAnalysis() async throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("concord-retract-\(UUID().uuidString)")

@@ -151,8 +151,13 @@ final class NodeAnalysis: Service, Sendable {
     /// it is done.
     func load() async throws {
         var count = 0
+        // Only what was stored before now: anything later is also delivered by the ledger (the node follows
+        // it before loading), and must go through `take` so that it can raise alerts.
+        let through = try await store.lastSequence()
         try await store.forEachPage(of: .report) { page in
-            let facts = page.compactMap { $0.retractedBy == nil ? ReportFacts(record: $0.record) : nil }
+            let facts = page.compactMap {
+                $0.sequence <= through && $0.retractedBy == nil ? ReportFacts(record: $0.record) : nil
+            }
             state.withLock { s in
                 for report in facts where s.linker.add(report).status == .added {
                     s.byOrigin[report.origin, default: Landscape(rates: rates)].add(report)
