@@ -286,8 +286,43 @@ public enum RiskRegister {
     ///   - trials: simulated years per risk (at least 1).
     ///   - seed: the seed the whole register repeats under.
     public static func assess(_ inputs: [RiskInputs], trials: Int = 100_000, seed: UInt64) -> [RiskEstimate] {
-        let estimates = inputs.map { LossSimulation(inputs: $0, trials: trials, seed: seed).run() }
-        return estimates.sorted { a, b in
+        ranked(inputs.map { LossSimulation(inputs: $0, trials: trials, seed: seed).run() })
+    }
+
+    /// `assess(_:trials:seed:)` with the risks spread over `parts` concurrent tasks: the same estimates in the
+    /// same order, since each risk's result depends only on its own stream.
+    public static func assess(_ inputs: [RiskInputs], trials: Int = 100_000, seed: UInt64, parts: Int) async -> [RiskEstimate] {
+        let parts = max(1, min(parts, inputs.count))
+        let all = await withTaskGroup(of: [RiskEstimate].self) { group in
+            for p in 0..<parts {
+                let slice = inputs.enumerated().filter { $0.offset % parts == p }.map(\.element)
+                group.addTask { slice.map { LossSimulation(inputs: $0, trials: trials, seed: seed).run() } }
+            }
+            var out: [RiskEstimate] = []
+            for await part in group { out += part }
+            return out
+        }
+        return ranked(all)
+    }
+
+    /// The register of `reports` as of `asOf`, against the Singapore reference prior in `rates.base` (or in SGD
+    /// terms when the rates have no SGD), with the simulations spread over `parts` tasks.
+    public static func register(
+        from reports: some Sequence<ReportFacts>,
+        rates: ExchangeRates,
+        asOf: String,
+        trials: Int,
+        seed: UInt64,
+        parts: Int
+    ) async throws(RiskRegisterError) -> [RiskEstimate] {
+        let prior = referencePrior(in: rates) ?? singaporePrior
+        let risks = try inputs(from: reports, rates: rates, asOf: asOf, prior: prior)
+        return await assess(risks, trials: trials, seed: seed, parts: parts)
+    }
+
+    /// Highest expected annual loss first, then by jurisdiction and typology.
+    static func ranked(_ estimates: [RiskEstimate]) -> [RiskEstimate] {
+        estimates.sorted { a, b in
             if a.expectedAnnualLoss != b.expectedAnnualLoss { return a.expectedAnnualLoss > b.expectedAnnualLoss }
             if a.inputs.jurisdiction != b.inputs.jurisdiction { return a.inputs.jurisdiction < b.inputs.jurisdiction }
             return Landscape.rank(a.inputs.typology) < Landscape.rank(b.inputs.typology)

@@ -199,15 +199,19 @@ func riskRegister(
     -> [RiskEstimate]
 {
     let rates = try analysis.exchangeRates()
-    let month = asOf ?? String(Timestamp.now().date.prefix(7))
-    let prior = RiskRegister.referencePrior(in: rates) ?? RiskRegister.singaporePrior
-    let inputs: [RiskInputs]
+    let reports = try await storedReports(node)
     do {
-        inputs = try RiskRegister.inputs(from: try await storedReports(node), rates: rates, asOf: month, prior: prior)
-    } catch let error as RiskRegisterError {
+        return try await RiskRegister.register(
+            from: reports,
+            rates: rates,
+            asOf: asOf ?? String(Timestamp.now().date.prefix(7)),
+            trials: trials,
+            seed: seed,
+            parts: ProcessInfo.processInfo.activeProcessorCount
+        )
+    } catch {
         throw ValidationError("\(error)")
     }
-    return RiskRegister.assess(inputs, trials: trials, seed: seed)
 }
 
 extension String {

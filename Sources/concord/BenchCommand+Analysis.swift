@@ -131,24 +131,8 @@ extension BenchCommand {
                 "one core, \(trials) trials per risk: median \(String(format: "%.1f", sorted[sorted.count / 2] * 1000)) ms, slowest \(String(format: "%.1f", (slowest?.0 ?? 0) * 1000)) ms (at \(slowest?.1 ?? 0) reports a year), all \(risks) risks \(String(format: "%.2f", sorted.reduce(0, +))) s"
             )
             let t0 = ContinuousClock.now
-            _ = await NodeRiskBench.parallel(inputs, trials: trials)
+            _ = await RiskRegister.assess(inputs, trials: trials, seed: 1, parts: ProcessInfo.processInfo.activeProcessorCount)
             printLine("all \(risks) risks on every core: \(String(format: "%.2f", seconds(ContinuousClock.now - t0))) s")
-        }
-    }
-}
-
-enum NodeRiskBench {
-    /// The register's simulations spread over the cores, as a node runs them.
-    static func parallel(_ inputs: [RiskInputs], trials: Int) async -> Int {
-        let parts = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        return await withTaskGroup(of: Int.self) { group in
-            for p in 0..<parts {
-                let slice = inputs.enumerated().filter { $0.offset % parts == p }.map(\.element)
-                group.addTask { RiskRegister.assess(slice, trials: trials, seed: 1).count }
-            }
-            var total = 0
-            for await n in group { total += n }
-            return total
         }
     }
 }

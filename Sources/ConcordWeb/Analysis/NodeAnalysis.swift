@@ -25,6 +25,24 @@ struct CampaignAlert: Sendable {
     let campaignReports: Int
     let ownReports: Int
 
+    var json: JSONValue {
+        .object([
+            "sequence": .integer(Int64(sequence)),
+            "raised": .string(raised.rfc3339),
+            "campaign_id": .string(campaignID),
+            "jurisdictions": .array(jurisdictions.map(JSONValue.string)),
+            "new_jurisdictions": .array(newJurisdictions.map(JSONValue.string)),
+            "report_id": .string(reportID),
+            "report_jurisdiction": .string(reportJurisdiction),
+            "report_created": .string(reportCreated.rfc3339),
+            "report_is_own": .bool(reportIsOwn),
+            "campaign_reports": .integer(Int64(campaignReports)),
+            "own_reports": .integer(Int64(ownReports)),
+        ])
+    }
+}
+
+extension CampaignAlert {
     /// Reads an alert back from its stored JSON.
     init?(json: JSONValue) {
         func strings(_ key: String) -> [String] { json[key]?.arrayValue?.compactMap(\.stringValue) ?? [] }
@@ -44,48 +62,6 @@ struct CampaignAlert: Sendable {
         self.reportIsOwn = json["report_is_own"] == .bool(true)
         self.campaignReports = Int(json["campaign_reports"]?.integerValue ?? 0)
         self.ownReports = Int(json["own_reports"]?.integerValue ?? 0)
-    }
-
-    init(
-        sequence: Int,
-        raised: Timestamp,
-        campaignID: String,
-        jurisdictions: [String],
-        newJurisdictions: [String],
-        reportID: String,
-        reportJurisdiction: String,
-        reportCreated: Timestamp,
-        reportIsOwn: Bool,
-        campaignReports: Int,
-        ownReports: Int
-    ) {
-        self.sequence = sequence
-        self.raised = raised
-        self.campaignID = campaignID
-        self.jurisdictions = jurisdictions
-        self.newJurisdictions = newJurisdictions
-        self.reportID = reportID
-        self.reportJurisdiction = reportJurisdiction
-        self.reportCreated = reportCreated
-        self.reportIsOwn = reportIsOwn
-        self.campaignReports = campaignReports
-        self.ownReports = ownReports
-    }
-
-    var json: JSONValue {
-        .object([
-            "sequence": .integer(Int64(sequence)),
-            "raised": .string(raised.rfc3339),
-            "campaign_id": .string(campaignID),
-            "jurisdictions": .array(jurisdictions.map(JSONValue.string)),
-            "new_jurisdictions": .array(newJurisdictions.map(JSONValue.string)),
-            "report_id": .string(reportID),
-            "report_jurisdiction": .string(reportJurisdiction),
-            "report_created": .string(reportCreated.rfc3339),
-            "report_is_own": .bool(reportIsOwn),
-            "campaign_reports": .integer(Int64(campaignReports)),
-            "own_reports": .integer(Int64(ownReports)),
-        ])
     }
 }
 
@@ -422,35 +398,20 @@ final class NodeAnalysis: Service, Sendable {
         if let cached = riskCache.withLock({ $0 }), cached.key == key, ContinuousClock.now - cached.at < .seconds(60) {
             return cached.estimates
         }
-        let reports = try await heldReports()
-        let prior = RiskRegister.referencePrior(in: rates) ?? RiskRegister.singaporePrior
-        let inputs: [RiskInputs]
+        let estimates: [RiskEstimate]
         do {
-            inputs = try RiskRegister.inputs(from: reports, rates: rates, asOf: asOf, prior: prior)
-        } catch {
+            estimates = try await RiskRegister.register(
+                from: try await heldReports(),
+                rates: rates,
+                asOf: asOf,
+                trials: trials,
+                seed: seed,
+                parts: ProcessInfo.processInfo.activeProcessorCount
+            )
+        } catch let error as RiskRegisterError {
             throw Problem.invalid(pointer: "/as_of", "\(error)")
         }
-        let estimates = await Self.assessInParallel(inputs, trials: trials, seed: seed)
         riskCache.withLock { $0 = (key, .now, estimates) }
         return estimates
-    }
-
-    /// The register's simulations spread over the cores; each risk's result depends only on its own seed.
-    static func assessInParallel(_ inputs: [RiskInputs], trials: Int, seed: UInt64) async -> [RiskEstimate] {
-        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, inputs.count))
-        let size = (inputs.count + parts - 1) / max(parts, 1)
-        let all = await withTaskGroup(of: [RiskEstimate].self) { group in
-            for p in 0..<parts {
-                let slice = Array(inputs[min(p * size, inputs.count)..<min((p + 1) * size, inputs.count)])
-                group.addTask { RiskRegister.assess(slice, trials: trials, seed: seed) }
-            }
-            var out: [RiskEstimate] = []
-            for await part in group { out += part }
-            return out
-        }
-        return all.sorted { a, b in
-            if a.expectedAnnualLoss != b.expectedAnnualLoss { return a.expectedAnnualLoss > b.expectedAnnualLoss }
-            return (a.inputs.jurisdiction, a.inputs.typology.rawValue) < (b.inputs.jurisdiction, b.inputs.typology.rawValue)
-        }
     }
 }
