@@ -238,12 +238,14 @@ public final class SQLStore: RecordStore, TokenStore {
                         }
                     }
                     if let target = record.retractedRecordID {
-                        _ = try await rawWriter.rows(
-                            "UPDATE records SET retracted_by = ? WHERE id = ? AND origin = ? AND retracted_by IS NULL",
+                        let marked = try await rawWriter.rows(
+                            "UPDATE records SET retracted_by = ? WHERE id = ? AND origin = ? AND retracted_by IS NULL RETURNING seq",
                             [.text(record.id), .text(target), .text(record.origin)]
                         )
                         // Not held yet: remember it, so that the record is withdrawn the moment it arrives.
-                        let held = try await rawWriter.rows("SELECT 1 FROM records WHERE id = ?", [.text(target)])
+                        let held =
+                            try await marked.isEmpty
+                            ? rawWriter.rows("SELECT 1 FROM records WHERE id = ?", [.text(target)]) : marked
                         if held.isEmpty {
                             _ = try await rawWriter.rows(
                                 "INSERT INTO early_retractions (target, origin, retraction) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
