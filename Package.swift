@@ -58,6 +58,7 @@ let package = Package(
                 "ConcordStore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
@@ -100,6 +101,7 @@ let package = Package(
             dependencies: [
                 "ConcordAnalysis",
                 "ConcordCore",
+                "ConcordFederation",
                 "ConcordStore",
                 "ConcordInterop",
                 "ConcordWeb",

@@ -32,12 +32,11 @@ public struct PeerClient: Sendable {
     /// The header that carries the signing node's public key.
     public static let publicKeyHeader = PeerClientHeader.publicKey
 
-    /// Sends a signed request to `base + path`.
-    /// - Parameters:
-    ///   - maxBytes: the most body bytes accepted in the answer; more is an error, not a truncation.
+    /// Sends a signed request to `base + path` and reads the whole answer.
     /// - Parameters:
     ///   - target: the node id the request is for, signed into it (the `tag` parameter) so that no other node
     ///     accepts it if it is replayed there.
+    ///   - maxBytes: the most body bytes accepted in the answer; more is an error, not a truncation.
     public func send(
         _ method: HTTPMethod,
         base: String,
@@ -45,8 +44,24 @@ public struct PeerClient: Sendable {
         query: String? = nil,
         body: [UInt8]? = nil,
         target: String,
-        maxBytes: Int = 64 << 20
+        maxBytes: Int = 1 << 20
     ) async throws -> Answer {
+        let response = try await execute(method, base: base, path: path, query: query, body: body, target: target)
+        let bytes = try await response.body.collect(upTo: maxBytes)
+        return Answer(status: Int(response.status.code), body: Array(bytes.readableBytesView))
+    }
+
+    /// Sends a signed request to `base + path` and returns the response with its body still to be read, for
+    /// answers read as they arrive (a feed page). A redirect is returned as it is, never followed: a peer is
+    /// reached at the address it was pinned with.
+    public func execute(
+        _ method: HTTPMethod,
+        base: String,
+        path: String,
+        query: String? = nil,
+        body: [UInt8]? = nil,
+        target: String
+    ) async throws -> HTTPClientResponse {
         let trimmed = base.hasSuffix("/") ? String(base.dropLast()) : base
         var request = HTTPClientRequest(url: trimmed + path + (query.map { "?" + $0 } ?? ""))
         request.method = method
@@ -70,8 +85,14 @@ public struct PeerClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        let response = try await http.execute(request, timeout: timeout)
-        let bytes = try await response.body.collect(upTo: maxBytes)
-        return Answer(status: Int(response.status.code), body: Array(bytes.readableBytesView))
+        return try await http.execute(request, timeout: timeout)
+    }
+
+    /// An HTTP client for calls to peers and webhooks: redirects are not followed (a redirect could carry a signed
+    /// request, or a pull, to another host or from https to http), so a 3xx answer is an answer like any other.
+    public static func makeHTTPClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 }

@@ -3,6 +3,8 @@ public import ConcordCore
 public import ConcordStore
 import Foundation
 public import Logging
+import Metrics
+import NIOCore
 import NIOHTTP1
 public import ServiceLifecycle
 import Synchronization
@@ -36,7 +38,13 @@ public final class PeerSync: Service, Sendable {
     private let inFlight = Mutex([String: Bool]())
     /// The most pages one pull takes before letting the next round begin.
     let maxPagesPerPull = 200
+    /// The longest feed line taken: one record at its size cap, with the line's own fields.
+    static let maxLineBytes = RecordAdmission.maximumContentBytes + 4096
+    /// The most bytes of one page read; past it the page is cut at its last whole line.
+    static let maxPageBytes = 64 << 20
     private let rejected = Atomic<Int>(0)
+    /// How much each peer may send in a day.
+    let quota: PeerQuota
 
     /// Records refused because they failed verification, since start.
     public var rejectedRecords: Int { rejected.load(ordering: .relaxed) }
@@ -51,7 +59,8 @@ public final class PeerSync: Service, Sendable {
         logger: Logger,
         interval: Duration = .seconds(5),
         maxBackoff: Duration = .seconds(60),
-        pageSize: Int = 1000
+        pageSize: Int = 1000,
+        quota: PeerQuota.Limits = PeerQuota.Limits()
     ) {
         self.ledger = ledger
         self.peers = peers
@@ -62,6 +71,7 @@ public final class PeerSync: Service, Sendable {
         self.interval = interval
         self.maxBackoff = maxBackoff
         self.pageSize = pageSize
+        self.quota = PeerQuota(limits: quota)
         (pulls, pullRequests) = AsyncStream.makeStream(of: String?.self, bufferingPolicy: .bufferingNewest(64))
         (announcements, announcementRequests) = AsyncStream.makeStream(of: String?.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -242,9 +252,22 @@ public final class PeerSync: Service, Sendable {
         var cursor = peer.cursor
         // While one page is being stored, the next is fetched and verified: the peer serves it and the other
         // core checks its signatures meanwhile. A page fetched ahead is dropped if storing fails.
-        var ahead: Task<(status: Int, lines: [Result<RecordFeedLine, any Error>]), any Error>?
+        var ahead: Task<FetchedPage, any Error>?
         defer { ahead?.cancel() }
         for _ in 0..<maxPagesPerPull {
+            if let exhausted = quota.exhausted(peer.nodeID) {
+                if exhausted.first {
+                    logger.warning(
+                        "peer quota reached; no more pulls from this peer until the day ends",
+                        metadata: [
+                            "peer.node_id": "\(peer.nodeID)", "quota.records": "\(exhausted.records)",
+                            "quota.bytes": "\(exhausted.bytes)",
+                        ]
+                    )
+                    Counter(label: "concord_peer_quota_reached_total", dimensions: [("peer", peer.nodeID)]).increment()
+                }
+                return
+            }
             let page = ahead ?? fetchPage(peer, after: cursor)
             let fetched = try await withTaskCancellationHandler {
                 try await page.value
@@ -253,32 +276,41 @@ public final class PeerSync: Service, Sendable {
             }
             ahead = nil
             guard fetched.status == 200 else { throw PullError.status(fetched.status, "/federation/v1/records") }
+            quota.charge(peer.nodeID, records: fetched.lines.count, bytes: fetched.bytes)
             var records: [Record] = []
             var hops: [Int] = []
             var end: (cursor: Int64, more: Bool, head: Int64?)?
-            let lines = fetched.lines
-            let facts = arrivalFacts(page: lines)
-            for parsed in lines {
-                switch parsed {
-                case .success(.record(_, let travelled, let record)):
+            // The highest log position seen on the page: positions must rise, and a cut page ends there.
+            var reached = cursor
+            let facts = arrivalFacts(page: fetched.lines)
+            for outcome in fetched.lines {
+                switch outcome {
+                case .line(.record(let sequence, let travelled, let record)):
+                    guard sequence > reached else {
+                        refuse(peer, sequence: sequence, recordID: record.id, reason: "its log position does not rise")
+                        continue
+                    }
+                    reached = sequence
                     // What the sender was not allowed to send is not taken: a RED record not naming this node,
                     // an AMBER+STRICT one relayed, one past the hop limit.
                     guard SharingPolicy.mayServe(record, hops: travelled, holder: peer.nodeID, to: facts) else {
-                        rejected.add(1, ordering: .relaxed)
-                        logger.warning(
-                            "refused a record its label did not let the peer send",
-                            metadata: ["peer.node_id": "\(peer.nodeID)", "record.id": "\(record.id)"]
-                        )
+                        refuse(peer, sequence: sequence, recordID: record.id, reason: "its label did not let the peer send it")
                         continue
                     }
                     records.append(record)
                     hops.append(travelled + 1)
-                case .success(.end(let reached, let more, let head)):
-                    end = (reached, more, head)
-                case .failure(let error):
-                    rejected.add(1, ordering: .relaxed)
-                    logger.warning("refused a feed line", metadata: ["peer.node_id": "\(peer.nodeID)", "error": "\(error)"])
+                case .line(.end(let last, let more, let head)):
+                    end = (last, more, head)
+                case .refused(let sequence, let recordID, let reason):
+                    if let sequence, sequence > reached { reached = sequence }
+                    refuse(peer, sequence: sequence, recordID: recordID, reason: reason)
                 }
+                if end != nil { break }
+            }
+            if end == nil && fetched.cut {
+                // The peer sent more than a page: what was read is taken, and the next page starts after it.
+                guard reached > cursor else { throw FeedError.malformed("the page is over its size and holds no whole record") }
+                end = (reached, true, nil)
             }
             guard let end else { throw FeedError.malformed("the page has no closing cursor") }
             guard end.cursor >= cursor else {
@@ -302,34 +334,71 @@ public final class PeerSync: Service, Sendable {
         pullSoon(from: peer.nodeID)
     }
 
-    /// Fetches one page of `peer`'s feed and parses and verifies its lines, as a task of its own.
-    private func fetchPage(
-        _ peer: Peer,
-        after cursor: Int64
-    ) -> Task<
-        (status: Int, lines: [Result<RecordFeedLine, any Error>]), any Error
-    > {
+    /// Counts and logs a record or line of `peer`'s feed that was not taken. The log names the record and the
+    /// field, never its content.
+    private func refuse(_ peer: Peer, sequence: Int64?, recordID: String?, reason: String) {
+        rejected.add(1, ordering: .relaxed)
+        Counter(label: "concord_peer_records_refused_total", dimensions: [("peer", peer.nodeID)]).increment()
+        var metadata: Logger.Metadata = ["peer.node_id": "\(peer.nodeID)", "refusal.reason": "\(reason)"]
+        if let sequence { metadata["feed.sequence"] = "\(sequence)" }
+        if let recordID { metadata["record.id"] = "\(recordID)" }
+        logger.warning("refused a record from a peer", metadata: metadata)
+    }
+
+    /// A page of a peer's feed, read and checked.
+    struct FetchedPage: Sendable {
+        var status: Int
+        var lines: [FeedLineOutcome] = []
+        /// Bytes read.
+        var bytes = 0
+        /// True when reading stopped before the peer's answer ended (too many lines or bytes).
+        var cut = false
+    }
+
+    /// Fetches one page of `peer`'s feed and parses and verifies its lines, as a task of its own. The answer is
+    /// read as it arrives, a line at a time, and reading stops at a page's worth of lines or `maxPageBytes`.
+    private func fetchPage(_ peer: Peer, after cursor: Int64) -> Task<FetchedPage, any Error> {
         let client = self.client
         let pageSize = self.pageSize
         return Task {
-            let answer = try await client.send(
+            let response = try await client.execute(
                 .GET,
                 base: peer.url,
                 path: "/federation/v1/records",
                 query: "after=\(cursor)&limit=\(pageSize)",
                 target: peer.nodeID
             )
-            guard answer.status == 200 else { return (answer.status, []) }
-            return (200, await Self.parseLines(answer.body))
+            guard response.status == .ok else { return FetchedPage(status: Int(response.status.code)) }
+            var splitter = LineSplitter(maxBytes: Self.maxLineBytes, tailBytes: 64)
+            var lines: [LineSplitter.Line] = []
+            var page = FetchedPage(status: 200)
+            reading: for try await chunk in response.body {
+                page.bytes += chunk.readableBytes
+                for line in splitter.feed(chunk) {
+                    lines.append(line)
+                    // A page is at most its records and the closing line; one more line shows the peer sent more.
+                    if lines.count > pageSize + 1 {
+                        page.cut = true
+                        break reading
+                    }
+                }
+                if page.bytes > Self.maxPageBytes {
+                    page.cut = true
+                    break
+                }
+            }
+            if !page.cut, let last = splitter.finish() { lines.append(last) }
+            page.lines = await Self.parseLines(lines)
+            return page
         }
     }
 
     /// This node's facts for checking a page on arrival: its communities include those that declarations in the
     /// same page make it a member of, since they are stored together with the records that name them.
-    private func arrivalFacts(page: [Result<RecordFeedLine, any Error>]) -> PeerFacts {
+    private func arrivalFacts(page: [FeedLineOutcome]) -> PeerFacts {
         guard let communities else { return ownFacts }
         var directory = communities.snapshot
-        for case .success(.record(_, _, let record)) in page where record.kind == .community || record.kind == .retraction {
+        for case .line(.record(_, _, let record)) in page where record.kind == .community || record.kind == .retraction {
             directory.apply(record)
         }
         return PeerFacts(
@@ -339,21 +408,23 @@ public final class PeerSync: Service, Sendable {
         )
     }
 
-    /// Parses and verifies a page's lines on all cores (signature checks are most of a pull's work), in order.
-    static func parseLines(_ body: [UInt8]) async -> [Result<RecordFeedLine, any Error>] {
-        let lines = body.split(separator: UInt8(ascii: "\n")).filter { !$0.isEmpty }.map { Array($0) }
-        func parse(_ part: ArraySlice<[UInt8]>) -> [Result<RecordFeedLine, any Error>] {
-            part.map { line in Result { try RecordFeedLine.parse(line) } }
+    /// Parses, verifies and checks a page's lines on all cores (signature checks are most of a pull's work), in order.
+    static func parseLines(_ lines: [LineSplitter.Line]) async -> [FeedLineOutcome] {
+        func parse(_ part: ArraySlice<LineSplitter.Line>) -> [FeedLineOutcome] {
+            part.compactMap { line in
+                if case .text(let bytes) = line, bytes.isEmpty { return nil }
+                return FeedLineOutcome(line)
+            }
         }
         guard lines.count >= 64 else { return parse(lines[...]) }
         let parts = 4
         let size = (lines.count + parts - 1) / parts
-        return await withTaskGroup(of: (Int, [Result<RecordFeedLine, any Error>]).self) { group in
+        return await withTaskGroup(of: (Int, [FeedLineOutcome]).self) { group in
             for p in 0..<parts {
                 let slice = lines[min(p * size, lines.count)..<min((p + 1) * size, lines.count)]
                 group.addTask { (p, parse(slice)) }
             }
-            var results = [[Result<RecordFeedLine, any Error>]](repeating: [], count: parts)
+            var results = [[FeedLineOutcome]](repeating: [], count: parts)
             for await (p, part) in group { results[p] = part }
             return results.flatMap { $0 }
         }

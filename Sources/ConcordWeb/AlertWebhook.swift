@@ -24,7 +24,7 @@ final class AlertWebhook: Service, Sendable {
 
     init(url: URL, key: NodeKey, logger: Logger) {
         self.url = url
-        self.client = PeerClient(http: HTTPClient(eventLoopGroupProvider: .singleton), key: key, timeout: .seconds(5))
+        self.client = PeerClient(http: PeerClient.makeHTTPClient(), key: key, timeout: .seconds(5))
         self.logger = logger
         (queue, queueInput) = AsyncStream.makeStream(of: JSONValue.self, bufferingPolicy: .bufferingNewest(10_000))
     }

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 public import ConcordAnalysis
 public import ConcordCore
-import ConcordFederation
+public import ConcordFederation
 import ConcordInterop
 public import ConcordStore
 public import Foundation
@@ -29,6 +29,8 @@ public struct NodeConfiguration: Sendable {
     public var metricsRegistry: PrometheusCollectorRegistry
     /// How often each peer is pulled when no nudge arrives.
     public var pullInterval: Duration = .seconds(5)
+    /// How much each peer may send this node in a day.
+    public var peerQuota = PeerQuota.Limits()
     /// The largest clock difference tolerated on signed federation requests.
     public var maxClockSkew: Duration = .seconds(300)
     /// The rates that convert losses to one currency for campaigns, the landscape and the risk register.
@@ -118,11 +120,12 @@ public func buildApplication(
     let sync = PeerSync(
         ledger: ledger,
         peers: store,
-        client: PeerClient(http: HTTPClient(eventLoopGroupProvider: .singleton), key: configuration.key),
+        client: PeerClient(http: PeerClient.makeHTTPClient(), key: configuration.key),
         ownFacts: PeerFacts(nodeID: configuration.key.nodeID, jurisdiction: configuration.profile.jurisdiction),
         communities: communities,
         logger: logger,
-        interval: configuration.pullInterval
+        interval: configuration.pullInterval,
+        quota: configuration.peerQuota
     )
     let node = RunningNode(
         key: configuration.key,

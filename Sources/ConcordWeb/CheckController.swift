@@ -1,4 +1,5 @@
 import ConcordCore
+import ConcordFederation
 import ConcordStore
 import Foundation
 import Hummingbird

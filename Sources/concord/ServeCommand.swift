@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConcordCore
+import ConcordFederation
 import ConcordInterop
 import ConcordStore
 import ConcordWeb
@@ -26,6 +27,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Seconds between pulls from each peer when no nudge arrives.")
     var pullInterval: Int = 5
+
+    @Option(help: "Feed records each peer may send in a day (UTC); past it the peer is not pulled until the day ends.")
+    var peerQuotaRecords: Int = PeerQuota.Limits().recordsPerDay
+
+    @Option(help: "Feed bytes (MiB) each peer may send in a day (UTC).")
+    var peerQuotaMib: Int = PeerQuota.Limits().bytesPerDay >> 20
 
     @Option(help: "Largest clock difference, in seconds, tolerated on peers' signed requests.")
     var maxClockSkew: Int = 300
@@ -56,6 +63,10 @@ struct ServeCommand: AsyncParsableCommand {
         )
         configuration.pullInterval = .seconds(pullInterval)
         configuration.maxClockSkew = .seconds(maxClockSkew)
+        guard peerQuotaRecords >= 1, peerQuotaMib >= 1 else {
+            throw ValidationError("--peer-quota-records and --peer-quota-mib must be at least 1")
+        }
+        configuration.peerQuota = PeerQuota.Limits(recordsPerDay: peerQuotaRecords, bytesPerDay: peerQuotaMib << 20)
         configuration.rates = try analysis.exchangeRates()
         configuration.warningList = try analysis.warnings()
         guard kAnonymity >= 2 else { throw ValidationError("--k-anonymity must be at least 2") }

@@ -28,6 +28,12 @@ public enum HostName {
         let text = raw.trimmingWhitespace()
         guard !text.isEmpty else { throw IdentifierError(kind, "the \(noun) is empty") }
 
+        // Every character of a host becomes at least one ASCII character of its canonical form, so a host of more
+        // characters than the limit (plus a few trailing dots) can be refused before any Unicode or IDNA work.
+        let characters = text.unicodeScalars.count
+        guard characters <= maximumLength + 8 else {
+            throw IdentifierError(kind, "the \(noun) is \(characters) characters long; at most \(maximumLength) are allowed")
+        }
         var bytes: [UInt8]
         if text.utf8.allSatisfy({ $0 < 0x80 }) {
             bytes = text.utf8.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 | 0x20 : $0 }
@@ -87,7 +93,7 @@ public enum HostName {
         var parts: [String] = []
         var changed = false
         for label in host.split(separator: ".", omittingEmptySubsequences: false) {
-            if label.utf8.count > 4, label.lowercased().hasPrefix("xn--"),
+            if label.utf8.count > 4, label.utf8.count <= maximumLabelLength, label.lowercased().hasPrefix("xn--"),
                 let decoded = Punycode.decode(String(label.dropFirst(4))),
                 decoded.unicodeScalars.allSatisfy({ isDisplayable($0) })
             {
@@ -123,6 +129,14 @@ public enum HostName {
         var label: String
         if bytes.contains(where: { $0 >= 0x80 }) {
             let unicode = String(decoding: bytes, as: UTF8.self)
+            // Its punycode form is longer than its count of characters: refuse a long label before encoding it.
+            let characters = unicode.unicodeScalars.count
+            guard characters <= maximumLabelLength - 4 else {
+                throw IdentifierError(
+                    kind,
+                    "the label “\(unicode.prefix(20))…” is \(characters) characters long; a label may have at most \(maximumLabelLength) once encoded"
+                )
+            }
             try checkUnicodeLabel(unicode, kind: kind)
             guard let encoded = Punycode.encode(unicode) else {
                 throw IdentifierError(kind, "the label “\(unicode)” is too long to encode")
@@ -137,6 +151,12 @@ public enum HostName {
                 )
             }
             if label.hasPrefix("xn--") {
+                guard bytes.count <= maximumLabelLength else {
+                    throw IdentifierError(
+                        kind,
+                        "the label “\(label.prefix(20))…” is \(bytes.count) characters long; a label may have at most \(maximumLabelLength)"
+                    )
+                }
                 label = try canonicalPunycodeLabel(label, kind: kind)
             }
         }

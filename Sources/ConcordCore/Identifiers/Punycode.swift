@@ -15,14 +15,19 @@ public enum Punycode {
     /// Any intermediate value above this is treated as an overflow and the input is refused.
     /// RFC 3492 asks for at least 26-bit integers; a 31-bit bound keeps every step exact in `Int`.
     private static let limit = Int(Int32.max)
+    /// The longest input either direction takes. Both algorithms are quadratic in their input; a domain label
+    /// is at most 63 characters, so nothing real comes near this, and a crafted megabyte label costs nothing.
+    public static let maximumInput = 256
 
     /// Encodes Unicode text as punycode, without the `xn--` prefix.
     ///
     /// ASCII characters are copied first, in order and with their case; the other code points
     /// follow the last `-` as variable-length deltas written with lower-case letters and digits.
     /// - Parameter text: the text to encode, usually one domain label.
-    /// - Returns: the encoded text, or nil if the text is too long to encode without overflow.
+    /// - Returns: the encoded text, or nil if the text has more than `maximumInput` code points or is too long
+    ///   to encode without overflow.
     public static func encode(_ text: String) -> String? {
+        guard text.utf8.count <= maximumInput * 4, text.unicodeScalars.count <= maximumInput else { return nil }
         var scalars: [UInt32] = []
         scalars.reserveCapacity(text.unicodeScalars.count)
         for scalar in text.unicodeScalars { scalars.append(scalar.value) }
@@ -34,8 +39,10 @@ public enum Punycode {
     /// Letters in the encoded part are read case-insensitively.
     /// - Parameter text: the encoded text.
     /// - Returns: the decoded text, or nil if the input is not valid punycode (a bad digit, a
-    ///   truncated number, an overflow, or a code point that is not a Unicode scalar).
+    ///   truncated number, an overflow, or a code point that is not a Unicode scalar), or is longer than
+    ///   `maximumInput` bytes.
     public static func decode(_ text: String) -> String? {
+        guard text.utf8.count <= maximumInput else { return nil }
         let input = Array(text.utf8)
         var output: [Unicode.Scalar] = []
         output.reserveCapacity(input.count)
@@ -86,6 +93,7 @@ public enum Punycode {
 
     /// Encodes code points (all valid Unicode scalar values) as punycode.
     static func encode(scalars input: [UInt32]) -> String? {
+        guard input.count <= maximumInput else { return nil }
         var output: [UInt8] = []
         output.reserveCapacity(input.count * 2 + 1)
         for value in input where value < 0x80 {

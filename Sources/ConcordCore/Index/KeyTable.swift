@@ -138,14 +138,18 @@ struct KeyTable<Value: BitwiseCopyable> {
         return true
     }
 
+    /// The longest key the table holds: the length prefix is two bytes.
+    static var maximumKeyBytes: Int { Int(UInt16.max) }
+
     /// Calls `update` on the value of `key`, starting from `empty` when the key is new.
-    /// - Returns: true when the key was new.
+    /// - Returns: true when the key was new; false, leaving the table as it was, for a key longer than
+    ///   `maximumKeyBytes` (canonical identifiers are capped far below that before they get here, but a store
+    ///   written by an older version may still hold one, and reading it must not stop the node).
     @discardableResult
     mutating func update(_ key: String, empty: Value, _ update: (inout Value) -> Void) -> Bool {
         var key = key
         return key.withUTF8 { bytes in
-            // Keys are canonical identifiers, capped at 2048 bytes long before this; the length prefix holds 65535.
-            precondition(bytes.count <= Int(UInt16.max), "identifier key longer than 65535 bytes")
+            guard bytes.count <= Self.maximumKeyBytes else { return false }
             let h = hash(bytes)
             if let record = find(bytes, hash: h) {
                 let at = record + 2 + bytes.count

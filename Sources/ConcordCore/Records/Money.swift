@@ -38,8 +38,13 @@ public struct Money: Sendable, Hashable {
         return Double(minorUnits) / scale
     }
 
+    /// The largest amount accepted, in minor units: 10^17, a thousand trillion dollars or a billion bitcoin.
+    /// Far above any real loss, and low enough that sums of many amounts stay exact in 64 bits and finite in doubles.
+    public static let maximumMinorUnits: Int64 = 100_000_000_000_000_000
+
     /// Reads an amount given as a JSON number or a decimal string (no thousands separators).
-    /// - Returns: nil when the text is not a non-negative amount with at most the currency's decimals.
+    /// - Returns: nil when the text is not a non-negative amount with at most the currency's decimals, or when it
+    ///   is above `maximumMinorUnits`.
     public static func parse(amount: JSONValue, currency code: String) -> Money? {
         let currency = code.uppercased()
         guard let e = exponent(of: currency) else { return nil }
@@ -53,6 +58,8 @@ public struct Money: Sendable, Hashable {
             // A number with more decimals than the currency has is refused, as the same amount in a string is.
             let scaled = d * scale
             guard abs(scaled - scaled.rounded()) <= 1e-6 * max(1, scaled) else { return nil }
+            // Compared as a double before converting: a scaled amount past Int64 would trap in the conversion.
+            guard scaled.rounded() <= Double(maximumMinorUnits) else { return nil }
             return Money(minorUnits: Int64(scaled.rounded()), currency: currency)
         case .string(let s): text = s.trimmingWhitespace()
         default: return nil
@@ -65,7 +72,7 @@ public struct Money: Sendable, Hashable {
         guard fraction.count <= e, fraction.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
         if parts.count == 2 && fraction.isEmpty { return nil }
         while fraction.count < e { fraction += "0" }
-        guard let value = Int64(String(wholePart) + fraction) else { return nil }
+        guard let value = Int64(String(wholePart) + fraction), value <= maximumMinorUnits else { return nil }
         return Money(minorUnits: value, currency: currency)
     }
 

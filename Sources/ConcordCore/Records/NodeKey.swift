@@ -149,6 +149,14 @@ public enum ByteText {
         return Data(out)
     }
 
+    /// Whether `text` has the shape of a record id: 64 lower-case hex digits.
+    public static func isSHA256Hex(_ text: String) -> Bool {
+        text.utf8.count == 64
+            && text.utf8.allSatisfy {
+                ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f"))
+            }
+    }
+
     /// SHA-256 as lower-case hex.
     public static func sha256Hex(_ data: Data) -> String {
         hex(SHA256.hash(data: data))

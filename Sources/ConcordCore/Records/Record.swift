@@ -235,12 +235,17 @@ public enum RecordError: Error, Sendable, Equatable, CustomStringConvertible {
     case malformed(String)
     /// The signature does not verify against the origin's key.
     case badSignature
+    /// The record is signed, but its content is not what this node takes: the issues name each part.
+    case invalid(InputError)
 
     public var description: String {
         switch self {
         case .idMismatch(let claimed, let computed): "record id \(claimed) does not match its content (\(computed))"
         case .malformed(let what): "malformed record: \(what)"
         case .badSignature: "the signature does not verify against the origin's key"
+        case .invalid(let error):
+            "record content refused: "
+                + error.issues.prefix(3).map { ($0.pointer.isEmpty ? "/" : $0.pointer) + " " + $0.detail }.joined(separator: "; ")
         }
     }
 }

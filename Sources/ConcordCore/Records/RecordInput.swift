@@ -99,6 +99,14 @@ public enum RecordInput {
         body["identifiers"] = .array(dedupe(identifiers))
         let (label, exercise) = readLabel(&r, defaultTLP: defaultTLP)
         guard r.issues.isEmpty else { throw InputError(issues: r.issues) }
+        // What peers would refuse is refused here first: a record's content has a size cap of its own.
+        let size = JSONValue.object(body).canonicalData.count
+        if size > RecordAdmission.maximumContentBytes - 4096 {
+            throw InputError(
+                pointer: "",
+                detail: "the report is \(size) bytes; at most \(RecordAdmission.maximumContentBytes - 4096) are allowed"
+            )
+        }
         return RecordDraft(kind: .report, body: .object(body), label: label, exercise: exercise)
     }
 
@@ -289,9 +297,11 @@ public enum RecordInput {
             } else if let m = Money.parse(amount: amount, currency: currency) {
                 money = m
             } else {
+                let upper = currency.uppercased()
                 lr.fail(
                     "amount",
-                    "expected a non-negative amount with at most \(Money.exponent(of: currency.uppercased()) ?? 2) decimals"
+                    "expected a non-negative amount with at most \(Money.exponent(of: upper) ?? 2) decimals, "
+                        + "no more than \(Money(minorUnits: Money.maximumMinorUnits, currency: upper).decimalText)"
                 )
             }
         }
