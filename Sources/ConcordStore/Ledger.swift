@@ -110,22 +110,29 @@ public final class Ledger: Sendable {
             for handler in observers.withLock({ $0 }) { handler(records, withdrawn) }
         }
         var rows: [(IndexedIdentifier, retracted: Bool)] = []
-        var retracted: [String] = []
+        var retracted: [(target: String, origin: String)] = []
         for record in records where !record.exercise {
             for item in record.indexedIdentifiers { rows.append((item, false)) }
-            if let target = record.retractedRecordID { retracted.append(target) }
+            if let target = record.retractedRecordID { retracted.append((target, record.origin)) }
         }
         index.add(contentsOf: rows)
-        for target in retracted {
-            try await reindex(recordID: target)
+        for (target, origin) in retracted {
+            try await reindex(recordID: target, retractedBy: origin)
         }
         // A record whose retraction came first is indexed as withdrawn.
-        for id in withdrawn { try await reindex(recordID: id) }
+        for id in withdrawn { try await reindex(recordID: id, retractedBy: nil) }
     }
 
-    /// Rebuilds the index entries of every identifier of the record `recordID` from the store.
-    private func reindex(recordID: String) async throws {
+    /// Index rebuilds done after retractions, since start.
+    public var reindexes: Int { reindexCount.load(ordering: .relaxed) }
+    private let reindexCount = Atomic<Int>(0)
+
+    /// Rebuilds the index entries of every identifier of the record `recordID` from the store. A retraction by
+    /// another origin than the record's withdraws nothing, so it costs nothing either: no rebuild.
+    private func reindex(recordID: String, retractedBy origin: String?) async throws {
         guard let stored = try await store.record(id: recordID) else { return }
+        if let origin, origin != stored.record.origin { return }
+        reindexCount.add(1, ordering: .relaxed)
         var seen = Set<Identifier>()
         for item in stored.record.indexedIdentifiers where seen.insert(item.identifier).inserted {
             let rows = try await store.indexedIdentifiers(naming: item.identifier)

@@ -87,8 +87,11 @@ struct FederationController {
         var out: [UInt8] = []
         var served = 0
         let facts = node.facts(of: peer)
+        // A withdrawn record is not served: its retraction, at its own place in the log, is what peers get.
         for stored in page
-        where SharingPolicy.mayServe(stored.record, hops: stored.hops, holder: node.key.nodeID, to: facts) {
+        where stored.retractedBy == nil
+            && SharingPolicy.mayServe(stored.record, hops: stored.hops, holder: node.key.nodeID, to: facts)
+        {
             RecordFeedLine.record(sequence: stored.sequence, hops: stored.hops, record: stored.record)
                 .appendCanonical(to: &out)
             out.append(UInt8(ascii: "\n"))

@@ -96,7 +96,7 @@ struct RecordController {
     }
 
     @Sendable func retract(_ request: Request, context: ConcordRequestContext) async throws -> Response {
-        _ = try context.require(.analyst)
+        let token = try context.require(.analyst)
         let id = try recordID(context)
         let json = try await request.jsonBody(context: context)
         guard json.objectValue != nil else { throw Problem.invalid(pointer: "", "expected an object with a reason") }
@@ -109,6 +109,12 @@ struct RecordController {
         guard let stored = try await node.store.record(id: id) else { throw Problem.notFound("no record \(id) on this node") }
         guard stored.record.origin == node.key.nodeID else {
             throw Problem.forbidden("only the node that wrote a record can retract it; ask its origin \(stored.record.origin)")
+        }
+        // Declaring a community is an admin's act (it decides who sees labelled records); so is withdrawing one.
+        if stored.record.kind == .community, token.role < .admin {
+            throw Problem.forbidden(
+                "a community declaration is withdrawn by an admin token, as it is declared; yours is \(token.role.rawValue)"
+            )
         }
         if let by = stored.retractedBy {
             throw Problem(

@@ -57,6 +57,28 @@ struct LedgerTests {
         }
     }
 
+    @Test(
+        "a retraction by another origin leaves the record flagged and costs no index rebuild",
+        arguments: StoreBackend.available
+    )
+    func foreignRetractionSkipsRebuild(_ backend: StoreBackend) async throws {
+        try await withStore(backend) { store, _ in
+            let ledger = Ledger(store: store, logger: testLogger)
+            let key = NodeKey()
+            let phone = Identifier(kind: .phone, canonical: "+66812345670")
+            let record = try indicator("081 234 5670", key: key, confidence: 60, jurisdiction: "TH")
+            _ = try await ledger.append([record])
+            let retraction = try RecordInput.retraction(of: record, reason: "not theirs to withdraw")
+            let forged = (0..<20).map { _ in retraction.sign(with: NodeKey()) }
+            _ = try await ledger.append(forged)
+            #expect(ledger.reindexes == 0)
+            #expect(ledger.index.check(phone).flagged)
+            _ = try await ledger.append([retraction.sign(with: key)])
+            #expect(ledger.reindexes == 1)
+            #expect(!ledger.index.check(phone).flagged)
+        }
+    }
+
     @Test("an index loaded from the store answers as the one that saw the writes", arguments: StoreBackend.available)
     func loadMatchesLive(_ backend: StoreBackend) async throws {
         try await withStore(backend) { store, _ in

@@ -69,6 +69,33 @@ struct AuthTests {
         }
     }
 
+    @Test("an analyst may not withdraw a community declaration that only an admin may make; an admin may")
+    func communityRetractionNeedsAdmin() async throws {
+        try await TestNode.run { node in
+            let declared = try await node.post(
+                "/api/v1/communities",
+                token: node.tokens.admin,
+                body: #"{"name":"mekong-fraud-desk","members":[]}"#
+            )
+            #expect(declared.status == .created, "\(declared.text)")
+            let id = try #require(try declared.json()["id"]?.stringValue)
+            let byAnalyst = try await node.post(
+                "/api/v1/records/\(id)/retract",
+                token: node.tokens.analyst,
+                body: #"{"reason":"x"}"#
+            )
+            expectProblem(byAnalyst, .forbidden, type: "forbidden")
+            let listed = try await node.get("/api/v1/communities", token: node.tokens.analyst)
+            #expect(listed.text.contains("mekong-fraud-desk"), "\(listed.text)")
+            let byAdmin = try await node.post(
+                "/api/v1/records/\(id)/retract",
+                token: node.tokens.admin,
+                body: #"{"reason":"closed"}"#
+            )
+            #expect(byAdmin.status == .created, "\(byAdmin.text)")
+        }
+    }
+
     @Test("analyst and admin tokens may file reports; the bearer scheme is read case-insensitively")
     func writerRoles() async throws {
         try await TestNode.run { node in

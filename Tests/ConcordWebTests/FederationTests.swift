@@ -401,6 +401,59 @@ struct FederationTests {
         await node.stop()
     }
 
+    @Test("a withdrawn record is not served to peers: a peer that pulls afterwards gets the retraction, not the body")
+    func withdrawnNotServed() async throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("concord-fed-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let keys = (0..<2).map { _ in NodeKey() }
+        let ports = try LoopbackPorts.free(2)
+        let a = try await Self.start(
+            base.appendingPathComponent("a"),
+            key: keys[0],
+            jurisdiction: "TH",
+            port: ports[0],
+            peers: [(keys[1].nodeID, "http://127.0.0.1:\(ports[1])")]
+        )
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let lines = [
+            #"{"kind":"phone","value":"081 777 0001","typology":"job","tlp":"green"}"#,
+            #"{"kind":"phone","value":"081 777 0002","typology":"job","tlp":"green"}"#,
+        ]
+        let (_, answer) = try await Self.call(
+            client,
+            .POST,
+            a.url + "/api/v1/indicators",
+            token: a.token,
+            body: lines.joined(separator: "\n"),
+            type: "application/x-ndjson"
+        )
+        let ids = answer.split(separator: UInt8(ascii: "\n")).compactMap { try? JSONValue.parse(Array($0))["id"]?.stringValue }
+        #expect(ids.count == 2, "\(String(decoding: answer, as: UTF8.self))")
+        let (status, _) = try await Self.call(
+            client,
+            .POST,
+            a.url + "/api/v1/records/\(ids.first ?? "")/retract",
+            token: a.token,
+            body: #"{"reason":"wrong number"}"#
+        )
+        #expect(status == 201)
+        let b = try await Self.start(
+            base.appendingPathComponent("b"),
+            key: keys[1],
+            jurisdiction: "AU",
+            port: ports[1],
+            peers: [(keys[0].nodeID, a.url)]
+        )
+        #expect(try await Self.becomesFlagged(client, b, "%2B66817770002", within: 10))
+        let (_, held) = try await Self.call(client, .GET, b.url + "/api/v1/records?origin=\(keys[0].nodeID)", token: b.token)
+        let records = try JSONValue.parse(held)["records"]?.arrayValue ?? []
+        let kinds = records.compactMap { $0["content"]?["kind"]?.stringValue }.sorted()
+        #expect(kinds == ["indicator", "retraction"], "\(kinds)")
+        #expect(!records.contains { $0["id"]?.stringValue == ids.first }, "the withdrawn body was served")
+        try await client.shutdown()
+        for node in [a, b] { await node.stop() }
+    }
+
     @Test("requests from a node that is not a peer, unsigned or replayed are refused as problem+json")
     func refusals() async throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("concord-fed-\(UUID().uuidString)")
