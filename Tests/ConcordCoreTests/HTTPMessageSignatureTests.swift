@@ -379,3 +379,37 @@ struct HTTPMessageSignatureTests {
         )
     }
 }
+
+@Suite("Structured field limits")
+struct StructuredFieldLimitTests {
+    @Test("a header of thousands of parameters or members is refused at once, before any signature work")
+    func caps() {
+        let started = ContinuousClock.now
+        let parameters = "sig1=(\"@method\")" + (0..<5000).map { ";k\($0)=1" }.joined()
+        #expect(throws: StructuredField.ParseError.self) { try StructuredField.parseDictionary(parameters) }
+        let shortParameters = "sig1=(\"@method\")" + (0..<65).map { ";k\($0)=1" }.joined()
+        #expect(throws: StructuredField.ParseError.self) { try StructuredField.parseDictionary(shortParameters) }
+        let members = (0..<65).map { "m\($0)=1" }.joined(separator: ",")
+        #expect(throws: StructuredField.ParseError.self) { try StructuredField.parseDictionary(members) }
+        let items = "sig1=(" + (0..<65).map { "\"c\($0)\"" }.joined(separator: " ") + ")"
+        #expect(throws: StructuredField.ParseError.self) { try StructuredField.parseDictionary(items) }
+        #expect(throws: StructuredField.ParseError.self) {
+            try StructuredField.parseDictionary("a=\"" + String(repeating: "x", count: 9000) + "\"")
+        }
+        // A real signature's fields are far inside the limits.
+        let (input, signature) = HTTPMessageSignature.sign(
+            method: "GET",
+            path: "/federation/v1/records",
+            query: "after=0&limit=1000",
+            contentDigest: nil,
+            keyID: NodeKey().nodeID,
+            created: .now(),
+            nonce: HTTPMessageSignature.makeNonce(),
+            key: NodeKey(),
+            tag: "x"
+        )
+        #expect(throws: Never.self) { try StructuredField.parseDictionary(input) }
+        #expect(throws: Never.self) { try StructuredField.parseDictionary(signature) }
+        #expect(ContinuousClock.now - started < .seconds(1))
+    }
+}

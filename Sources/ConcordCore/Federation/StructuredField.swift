@@ -43,8 +43,19 @@ enum StructuredField {
         let reason: String
     }
 
+    /// The longest field value parsed, in bytes. A signature header of this protocol is a few hundred bytes.
+    static let maximumBytes = 8192
+    /// The most members of a dictionary, items of an inner list, or parameters of one item. Members and parameters
+    /// replace earlier ones of the same key, a look-up each: the caps keep that work small before any signature
+    /// has been checked.
+    static let maximumMembers = 64
+
     /// Parses a whole field value as a dictionary. An empty value is an empty dictionary.
+    /// - Throws: `ParseError` for a value that is not a dictionary, or one over `maximumBytes` or `maximumMembers`.
     static func parseDictionary(_ text: String) throws(ParseError) -> [Entry] {
+        guard text.utf8.count <= maximumBytes else {
+            throw ParseError(reason: "the field is longer than \(maximumBytes) bytes")
+        }
         var parser = StructuredFieldParser(Array(text.utf8))
         return try parser.fieldDictionary()
     }
@@ -178,6 +189,9 @@ private struct StructuredFieldParser {
                 member = .item(StructuredField.Item(value: .boolean(true), parameters: parameters))
             }
             entries.upsert(StructuredField.Entry(key: key, member: member))
+            guard entries.count <= StructuredField.maximumMembers else {
+                throw ParseError(reason: "the dictionary has more than \(StructuredField.maximumMembers) members")
+            }
             skipOptionalWhitespace()
             guard let next = peek else { break }
             guard next == UInt8(ascii: ",") else {
@@ -206,6 +220,9 @@ private struct StructuredFieldParser {
                 return .innerList(items, parameters: parameters)
             }
             items.append(try parseItem())
+            guard items.count <= StructuredField.maximumMembers else {
+                throw ParseError(reason: "an inner list has more than \(StructuredField.maximumMembers) items")
+            }
             guard let next = peek, next == UInt8(ascii: " ") || next == UInt8(ascii: ")") else {
                 throw ParseError(reason: "items of an inner list must be separated by spaces")
             }
@@ -231,6 +248,9 @@ private struct StructuredFieldParser {
                 value = try parseBareItem()
             }
             parameters.upsert(StructuredField.Parameter(key: key, value: value))
+            guard parameters.count <= StructuredField.maximumMembers else {
+                throw ParseError(reason: "more than \(StructuredField.maximumMembers) parameters")
+            }
         }
         return parameters
     }
