@@ -99,6 +99,12 @@ extension SQLStore {
             sqlite: ["CREATE TABLE seen_nonces (nonce TEXT PRIMARY KEY, created_ms INTEGER NOT NULL)"],
             postgres: ["CREATE TABLE seen_nonces (nonce TEXT PRIMARY KEY, created_ms BIGINT NOT NULL)"]
         ),
+        // Check scopes: a checker token sees CLEAR and GREEN records unless it was given a wider scope.
+        Migration(
+            version: 7,
+            sqlite: ["ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'green'"],
+            postgres: ["ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'green'"]
+        ),
     ]
 
     /// Applies every migration newer than the store's schema, each in its own transaction.

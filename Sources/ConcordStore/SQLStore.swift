@@ -329,7 +329,7 @@ public final class SQLStore: RecordStore, TokenStore {
 
     static let identifierSelect = """
         SELECT ri.kind, ri.value, ri.role, ri.typology, ri.jurisdiction, ri.confidence, ri.first_seen_ms, \
-        ri.last_seen_ms, ri.is_report, ri.derived, CASE WHEN r.retracted_by IS NULL THEN 0 ELSE 1 END AS retracted \
+        ri.last_seen_ms, ri.is_report, ri.derived, CASE WHEN r.retracted_by IS NULL THEN 0 ELSE 1 END AS retracted, r.tlp \
         FROM record_identifiers ri JOIN records r ON r.seq = ri.record_seq WHERE r.exercise = 0
         """
 
@@ -393,7 +393,7 @@ public final class SQLStore: RecordStore, TokenStore {
 
     /// One row of `identifierSelect`, or nil when it holds something this version does not understand.
     static func indexedIdentifier(_ row: [SQLValue]) -> (IndexedIdentifier, retracted: Bool)? {
-        guard row.count == 11, let kind = row[0].text.flatMap(IdentifierKind.init(rawValue:)), let value = row[1].text,
+        guard row.count == 12, let kind = row[0].text.flatMap(IdentifierKind.init(rawValue:)), let value = row[1].text,
             let first = row[6].integer, let last = row[7].integer, let isReport = row[8].integer, let derived = row[9].integer,
             let retracted = row[10].integer
         else { return nil }
@@ -406,34 +406,36 @@ public final class SQLStore: RecordStore, TokenStore {
             firstSeen: Timestamp(milliseconds: first),
             lastSeen: Timestamp(milliseconds: last),
             isReport: isReport != 0,
-            derived: derived != 0
+            derived: derived != 0,
+            // A level this version does not know is treated as the most restricted.
+            tlp: row[11].text.flatMap(TLPLevel.init(rawValue:)) ?? .red
         )
         return (item, retracted != 0)
     }
 
     // MARK: - Tokens
 
-    public func addToken(id: String, hash: String, role: TokenRole, label: String) async throws -> APIToken {
+    public func addToken(id: String, hash: String, role: TokenRole, label: String, scope: CheckScope) async throws -> APIToken {
         let now = Timestamp.now()
         try await transaction { db in
             try await db.raw(
                 """
-                INSERT INTO api_tokens (id, hash, role, label, created_ms) \
-                VALUES (\(bind: id), \(bind: hash), \(bind: role.rawValue), \(bind: label), \(bind: now.milliseconds))
+                INSERT INTO api_tokens (id, hash, role, label, created_ms, scope) \
+                VALUES (\(bind: id), \(bind: hash), \(bind: role.rawValue), \(bind: label), \(bind: now.milliseconds), \(bind: scope.rawValue))
                 """
             ).run()
         }
-        return APIToken(id: id, role: role, label: label, created: now, revoked: nil)
+        return APIToken(id: id, role: role, label: label, created: now, revoked: nil, scope: scope)
     }
 
     public func token(hash: String) async throws -> APIToken? {
         try await reader.raw(
-            "SELECT id, role, label, created_ms, revoked_ms FROM api_tokens WHERE hash = \(bind: hash) AND revoked_ms IS NULL"
+            "SELECT id, role, label, created_ms, revoked_ms, scope FROM api_tokens WHERE hash = \(bind: hash) AND revoked_ms IS NULL"
         ).all().first.map(Self.apiToken)
     }
 
     public func tokens() async throws -> [APIToken] {
-        try await reader.raw("SELECT id, role, label, created_ms, revoked_ms FROM api_tokens ORDER BY created_ms DESC, id")
+        try await reader.raw("SELECT id, role, label, created_ms, revoked_ms, scope FROM api_tokens ORDER BY created_ms DESC, id")
             .all().map(Self.apiToken)
     }
 
@@ -455,7 +457,9 @@ public final class SQLStore: RecordStore, TokenStore {
             role: role,
             label: try row.decode(column: "label", as: String.self),
             created: Timestamp(milliseconds: try row.decode(column: "created_ms", as: Int64.self)),
-            revoked: try row.decode(column: "revoked_ms", as: Int64?.self).map(Timestamp.init(milliseconds:))
+            revoked: try row.decode(column: "revoked_ms", as: Int64?.self).map(Timestamp.init(milliseconds:)),
+            // A scope this version does not know reads as the narrowest.
+            scope: CheckScope(rawValue: try row.decode(column: "scope", as: String.self)) ?? .green
         )
     }
 }

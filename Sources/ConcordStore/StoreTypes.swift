@@ -163,27 +163,40 @@ public struct APIToken: Sendable, Equatable {
     public let created: Timestamp
     /// When it was revoked, if it was.
     public let revoked: Timestamp?
+    /// Which records a checker token's answers draw on; analysts and admins read every record anyway.
+    public let scope: CheckScope
 
     /// Creates a token description.
-    public init(id: String, role: TokenRole, label: String, created: Timestamp, revoked: Timestamp?) {
+    public init(id: String, role: TokenRole, label: String, created: Timestamp, revoked: Timestamp?, scope: CheckScope = .green) {
         self.id = id
         self.role = role
         self.label = label
         self.created = created
         self.revoked = revoked
+        self.scope = scope
     }
+
+    /// The scope its check answers draw on: its own for a checker, every record for an analyst or admin.
+    public var checkScope: CheckScope { role >= .analyst ? .all : scope }
 }
 
 /// API tokens, stored as SHA-256 hashes.
 public protocol TokenStore: Sendable {
-    /// Stores a token's hash with its role and label.
-    func addToken(id: String, hash: String, role: TokenRole, label: String) async throws -> APIToken
+    /// Stores a token's hash with its role, label and check scope.
+    func addToken(id: String, hash: String, role: TokenRole, label: String, scope: CheckScope) async throws -> APIToken
     /// The live (not revoked) token with this hash.
     func token(hash: String) async throws -> APIToken?
     /// Every token, newest first.
     func tokens() async throws -> [APIToken]
     /// Revokes the token with `id`; false when there is no such live token.
     func revokeToken(id: String) async throws -> Bool
+}
+
+extension TokenStore {
+    /// Stores a token's hash with its role and label, and the default check scope (CLEAR and GREEN records).
+    public func addToken(id: String, hash: String, role: TokenRole, label: String) async throws -> APIToken {
+        try await addToken(id: id, hash: hash, role: role, label: label, scope: .green)
+    }
 }
 
 extension RecordStore {

@@ -19,7 +19,7 @@ struct CheckController {
     }
 
     @Sendable func checkOne(_ request: Request, context: ConcordRequestContext) async throws -> Response {
-        _ = try context.require(.checker)
+        let scope = try context.require(.checker).checkScope
         var fields: [String: String] = [:]
         for (k, value) in request.formQuery where fields[k] == nil {
             guard RecordInput.identifierFields.contains(k) else {
@@ -33,7 +33,7 @@ struct CheckController {
         let identifier =
             try RecordInput.identifier(fields: fields, defaultRegion: node.profile.jurisdiction)
             ?? RecordInput.identifier(.object(fields.mapValues(JSONValue.string)), defaultRegion: node.profile.jurisdiction)
-        let result = node.index.check(identifier)
+        let result = node.index.check(identifier, scope: scope)
         count([result])
         var body: [UInt8] = []
         body.reserveCapacity(320)
@@ -46,8 +46,8 @@ struct CheckController {
     }
 
     @Sendable func checkMany(_ request: Request, context: ConcordRequestContext) async throws -> Response {
-        _ = try context.require(.checker)
-        if request.isNDJSON { return streamCheck(request, context: context) }
+        let scope = try context.require(.checker).checkScope
+        if request.isNDJSON { return streamCheck(request, scope: scope, context: context) }
         let json = try await request.jsonBody(context: context)
         let items: [JSONValue]
         let base: String
@@ -67,7 +67,7 @@ struct CheckController {
         }
         let inputs = items.enumerated().map { CheckInput.item($0.element, pointer: base + "/\($0.offset)") }
         var out: [UInt8] = [UInt8(ascii: "[")]
-        out.append(contentsOf: await Self.answer(inputs, node: node, separator: UInt8(ascii: ",")))
+        out.append(contentsOf: await Self.answer(inputs, node: node, scope: scope, separator: UInt8(ascii: ",")))
         if out.last == UInt8(ascii: ",") { out.removeLast() }
         out.append(UInt8(ascii: "]"))
         return Response(
@@ -78,7 +78,7 @@ struct CheckController {
     }
 
     /// Streams an NDJSON check: results are written as lines arrive, so any number of items fits.
-    private func streamCheck(_ request: Request, context: ConcordRequestContext) -> Response {
+    private func streamCheck(_ request: Request, scope: CheckScope, context: ConcordRequestContext) -> Response {
         let node = self.node
         return Response(
             status: .ok,
@@ -103,7 +103,7 @@ struct CheckController {
                     }
                     // Answer in blocks big enough to share between cores, small enough to stream.
                     if pending.count >= 8192 || truncated {
-                        try await writer.write(ByteBuffer(bytes: await Self.answer(pending, node: node)))
+                        try await writer.write(ByteBuffer(bytes: await Self.answer(pending, node: node, scope: scope)))
                         pending.removeAll(keepingCapacity: true)
                     }
                     if truncated { break }
@@ -111,7 +111,9 @@ struct CheckController {
                 if !truncated, let last = splitter.finish() {
                     if lineNumber == limit { truncated = true } else { take(last) }
                 }
-                if !pending.isEmpty { try await writer.write(ByteBuffer(bytes: await Self.answer(pending, node: node))) }
+                if !pending.isEmpty {
+                    try await writer.write(ByteBuffer(bytes: await Self.answer(pending, node: node, scope: scope)))
+                }
                 if truncated {
                     var tail = ByteBuffer()
                     tail.writeBytes(
@@ -130,15 +132,25 @@ struct CheckController {
 
     /// Answers a block of check inputs in order, each followed by `separator`; large blocks are split between
     /// two tasks so that both cores work on one streamed check.
-    static func answer(_ inputs: [CheckInput], node: RunningNode, separator: UInt8 = UInt8(ascii: "\n")) async -> [UInt8] {
-        guard inputs.count >= 4096 else { return answerSerially(inputs[...], node: node, separator: separator) }
+    static func answer(
+        _ inputs: [CheckInput],
+        node: RunningNode,
+        scope: CheckScope,
+        separator: UInt8 = UInt8(ascii: "\n")
+    ) async -> [UInt8] {
+        guard inputs.count >= 4096 else { return answerSerially(inputs[...], node: node, scope: scope, separator: separator) }
         let middle = inputs.count / 2
-        async let head = answerSerially(inputs[..<middle], node: node, separator: separator)
-        let tail = answerSerially(inputs[middle...], node: node, separator: separator)
+        async let head = answerSerially(inputs[..<middle], node: node, scope: scope, separator: separator)
+        let tail = answerSerially(inputs[middle...], node: node, scope: scope, separator: separator)
         return await head + tail
     }
 
-    private static func answerSerially(_ inputs: ArraySlice<CheckInput>, node: RunningNode, separator: UInt8) -> [UInt8] {
+    private static func answerSerially(
+        _ inputs: ArraySlice<CheckInput>,
+        node: RunningNode,
+        scope: CheckScope,
+        separator: UInt8
+    ) -> [UInt8] {
         let region = node.profile.jurisdiction
         // Read every input first, then look them all up under one lock, then write the answers.
         var read: [Result<Identifier, CheckInputFailure>] = []
@@ -150,7 +162,7 @@ struct CheckController {
             if case .success(let identifier) = outcome { identifiers.append(identifier) }
             read.append(outcome)
         }
-        let results = node.index.check(identifiers)
+        let results = node.index.check(identifiers, scope: scope)
         node.metrics.checks.increment(by: Int64(results.count))
         node.metrics.checksFlagged.increment(by: Int64(results.filter(\.flagged).count))
         var out: [UInt8] = []

@@ -31,7 +31,7 @@ struct BenchNode {
         let store = try await SQLStore.open(database, logger: logger)
         let ledger = Ledger(store: store, logger: logger)
         let secret = TokenSecret.generate()
-        _ = try await store.addToken(id: secret.id, hash: secret.hash, role: .checker, label: "bench")
+        _ = try await store.addToken(id: secret.id, hash: secret.hash, role: .checker, label: "bench", scope: .all)
         try await seed(ledger, key: key, count: identifiers) { Identifier(kind: .phone, canonical: flaggedPhone($0)) }
         await store.close()
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)

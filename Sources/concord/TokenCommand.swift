@@ -24,16 +24,34 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(help: "Who or what the token is for.")
         var label: String = ""
 
+        @Option(
+            help: """
+                For a checker: which records its answers draw on. green (CLEAR and GREEN, the default), amber (also \
+                AMBER) or all (also AMBER+STRICT and RED). Analysts and admins always see every record.
+                """
+        )
+        var scope: String = CheckScope.green.rawValue
+
         func run() async throws {
             guard let tokenRole = TokenRole(rawValue: role) else {
                 throw ValidationError("--role must be one of checker, analyst, admin")
+            }
+            guard let checkScope = CheckScope(rawValue: scope) else {
+                throw ValidationError("--scope must be one of green, amber, all")
             }
             _ = try node.load()
             let store = try await node.openStore(logger: makeLogger(level: .warning))
             let secret = TokenSecret.generate()
             do {
-                let token = try await store.addToken(id: secret.id, hash: secret.hash, role: tokenRole, label: label)
-                print("token \(token.id) (\(token.role.rawValue)) created; keep it secret, it is not shown again:")
+                let token = try await store.addToken(
+                    id: secret.id,
+                    hash: secret.hash,
+                    role: tokenRole,
+                    label: label,
+                    scope: checkScope
+                )
+                let scopeNote = tokenRole == .checker ? ", check scope \(checkScope.rawValue)" : ""
+                print("token \(token.id) (\(token.role.rawValue)\(scopeNote)) created; keep it secret, it is not shown again:")
                 print(secret.token)
             } catch {
                 await store.close()
@@ -53,9 +71,11 @@ struct TokenCommand: AsyncParsableCommand {
             let store = try await node.openStore(logger: makeLogger(level: .warning))
             let tokens = try await store.tokens()
             await store.close()
-            print("id\trole\tcreated\trevoked\tlabel")
+            print("id\trole\tscope\tcreated\trevoked\tlabel")
             for t in tokens {
-                print("\(t.id)\t\(t.role.rawValue)\t\(t.created.rfc3339)\t\(t.revoked?.rfc3339 ?? "-")\t\(t.label)")
+                print(
+                    "\(t.id)\t\(t.role.rawValue)\t\(t.checkScope.rawValue)\t\(t.created.rfc3339)\t\(t.revoked?.rfc3339 ?? "-")\t\(t.label)"
+                )
             }
         }
     }

@@ -9,6 +9,55 @@ import Testing
 
 @Suite("Checking and normalising identifiers")
 struct CheckRouteTests {
+    @Test("a checker's answers draw only on the records its scope covers: GREEN by default, AMBER or all when given")
+    func scopes() async throws {
+        try await TestNode.run { node in
+            let lines = [
+                #"{"kind":"phone","value":"081 900 0001","typology":"job","tlp":"green"}"#,
+                #"{"kind":"phone","value":"081 900 0002","typology":"job","tlp":"amber"}"#,
+                #"{"kind":"phone","value":"081 900 0003","typology":"job","tlp":"amber+strict"}"#,
+                #"{"kind":"phone","value":"081 900 0004","typology":"job","tlp":"red","audience":{"nodes":["\#(node.nodeID)"]}}"#,
+                #"{"kind":"phone","value":"081 900 0001","typology":"loan","tlp":"red","audience":{"nodes":["\#(node.nodeID)"]}}"#,
+            ]
+            let imported = try await node.post(
+                "/api/v1/indicators",
+                token: node.tokens.analyst,
+                body: lines.joined(separator: "\n"),
+                contentType: "application/x-ndjson"
+            )
+            #expect(imported.status == .ok, "\(imported.text)")
+            func flagged(_ token: String) async throws -> [Bool] {
+                var out: [Bool] = []
+                for n in 1...4 {
+                    let reply = try await node.get(NodeClient.checkURI(kind: "phone", value: "+6681900000\(n)"), token: token)
+                    out.append(try reply.json()["flagged"]?.boolValue ?? false)
+                }
+                return out
+            }
+            #expect(try await flagged(node.tokens.greenChecker) == [true, false, false, false])
+            #expect(try await flagged(node.tokens.checker) == [true, true, false, false])
+            #expect(try await flagged(node.tokens.fullChecker) == [true, true, true, true])
+            #expect(try await flagged(node.tokens.analyst) == [true, true, true, true])
+            // One identifier named at two levels: each scope counts only what it may see.
+            let green = try await node.get(
+                NodeClient.checkURI(kind: "phone", value: "+66819000001"),
+                token: node.tokens.greenChecker
+            )
+            #expect(try green.json()["indicators"]?.integerValue == 1)
+            #expect(try green.json()["typologies"] == .array([.string("job")]))
+            let all = try await node.get(NodeClient.checkURI(kind: "phone", value: "+66819000001"), token: node.tokens.analyst)
+            #expect(try all.json()["indicators"]?.integerValue == 2)
+            // Batches follow the same scope.
+            let batch = try await node.post(
+                "/api/v1/check",
+                token: node.tokens.greenChecker,
+                body: #"[{"kind":"phone","value":"+66819000002"},{"kind":"phone","value":"+66819000004"}]"#
+            )
+            let results = try batch.json().arrayValue ?? []
+            #expect(results.map { $0["flagged"]?.boolValue } == [false, false], "\(batch.text)")
+        }
+    }
+
     @Test("a reported Thai number, however it is written, checks as one flagged number with what the network knows")
     func phoneWrittenManyWays() async throws {
         try await TestNode.run { node in

@@ -11,8 +11,12 @@ import Testing
 
 /// Bearer tokens of each role, made for one test node before it starts.
 struct TestTokens: Sendable {
-    /// May only check and normalise.
+    /// May only check and normalise; its answers draw on CLEAR, GREEN and AMBER records (reports are AMBER).
     let checker: String
+    /// A checker with the default scope: CLEAR and GREEN records only.
+    let greenChecker: String
+    /// A checker allowed every record, RED included.
+    let fullChecker: String
     /// May file reports, import indicators, read and retract records.
     let analyst: String
     /// May do everything, including `/metrics`.
@@ -185,18 +189,27 @@ enum TestNode {
 
     /// Adds one token of each role, and one revoked analyst token.
     private static func makeTokens(in store: SQLStore) async throws -> TestTokens {
-        func add(_ role: TokenRole, _ label: String) async throws -> TokenSecret {
+        func add(_ role: TokenRole, _ label: String, scope: CheckScope = .green) async throws -> TokenSecret {
             let secret = TokenSecret.generate()
-            _ = try await store.addToken(id: secret.id, hash: secret.hash, role: role, label: label)
+            _ = try await store.addToken(id: secret.id, hash: secret.hash, role: role, label: label, scope: scope)
             return secret
         }
-        let checker = try await add(.checker, "bank payment switch")
+        let checker = try await add(.checker, "bank payment switch", scope: .amber)
+        let greenChecker = try await add(.checker, "public check page")
+        let fullChecker = try await add(.checker, "police unit's screening", scope: .all)
         let analyst = try await add(.analyst, "fraud analyst")
         let admin = try await add(.admin, "operator")
         let revoked = try await add(.analyst, "analyst who left")
         let wasLive = try await store.revokeToken(id: revoked.id)
         #expect(wasLive, "the revoked test token should have been live before revocation")
-        return TestTokens(checker: checker.token, analyst: analyst.token, admin: admin.token, revoked: revoked.token)
+        return TestTokens(
+            checker: checker.token,
+            greenChecker: greenChecker.token,
+            fullChecker: fullChecker.token,
+            analyst: analyst.token,
+            admin: admin.token,
+            revoked: revoked.token
+        )
     }
 }
 

@@ -26,9 +26,46 @@ public struct CheckResult: Sendable, Equatable {
     public let retracted: Bool
 }
 
+/// Which records a check answer may draw on, by their TLP level: what a checker token is allowed to learn.
+///
+/// A check answer says only whether, how often and where an identifier was flagged, never a record's content, but
+/// even that is the records' information: a bank's payment system checking numbers should learn from what the
+/// network shares widely (CLEAR and GREEN), not from a RED report addressed to one police unit.
+public enum CheckScope: String, CaseIterable, Sendable, Codable, Comparable {
+    /// CLEAR and GREEN records: the default for a checker token.
+    case green
+    /// CLEAR, GREEN and AMBER records: for a checker inside an organisation the node shares AMBER with.
+    case amber
+    /// Every record the node holds, AMBER+STRICT and RED included: analysts, admins, the command line.
+    case all
+
+    /// How many of the index's bands (CLEAR/GREEN, AMBER, AMBER+STRICT/RED) the scope reads.
+    var bands: Int {
+        switch self {
+        case .green: 1
+        case .amber: 2
+        case .all: 3
+        }
+    }
+
+    /// The band a record of `tlp` is indexed in.
+    static func band(of tlp: TLPLevel) -> Int {
+        switch tlp {
+        case .clear, .green: 0
+        case .amber: 1
+        case .amberStrict, .red: 2
+        }
+    }
+
+    public static func < (lhs: CheckScope, rhs: CheckScope) -> Bool { lhs.bands < rhs.bands }
+}
+
 /// The in-memory index of every identifier the node holds, so that checks never touch the database.
 ///
-/// Each entry is a fixed 28-byte summary; jurisdiction sets are interned and shared between entries.
+/// Each entry is a fixed 28-byte summary; jurisdiction sets are interned and shared between entries. Entries are
+/// kept in three bands by the TLP level of the records they summarise (CLEAR/GREEN, AMBER, AMBER+STRICT/RED), so
+/// that an answer draws only on the bands its `CheckScope` covers; an identifier named at one level only, as most
+/// are, is held once.
 public final class CheckIndex: Sendable {
     struct Entry {
         var reports: UInt32 = 0
@@ -42,14 +79,58 @@ public final class CheckIndex: Sendable {
     }
 
     struct State {
-        var tables: [KeyTable<Entry>]
+        /// `bands[band][kind ordinal]`.
+        var bands: [[KeyTable<Entry>]]
         var sets = JurisdictionSets()
         var count = 0
 
         init() {
             let seed = Int.random(in: .min ... .max)
-            tables = IdentifierKind.allCases.map { _ in KeyTable(seed: seed) }
+            bands = (0..<3).map { _ in IdentifierKind.allCases.map { _ in KeyTable(seed: seed) } }
         }
+
+        /// The bands a scope reads that hold anything: empty bands cost no look-up.
+        func bands(of scope: CheckScope) -> [Int] {
+            (0..<scope.bands).filter { band in bands[band].contains { $0.count > 0 } }
+        }
+
+        /// The summary of `key` over `bands`: counts added, times widened, typologies and sets joined.
+        func entry(_ key: String, ordinal: Int, in bands: [Int]) -> Summary? {
+            var summary: Summary?
+            for band in bands {
+                if let entry = self.bands[band][ordinal].value(key) { summary = Summary(summary, entry) }
+            }
+            return summary
+        }
+    }
+
+    /// An entry read over one or more bands.
+    struct Summary {
+        var entry: Entry
+        var sets: [UInt32]
+
+        init(_ entry: Entry) {
+            self.entry = entry
+            sets = [entry.jurisdictionSet]
+        }
+
+        init(_ earlier: Summary?, _ entry: Entry) {
+            guard var merged = earlier else {
+                self.init(entry)
+                return
+            }
+            merged.entry.reports &+= entry.reports
+            merged.entry.indicators &+= entry.indicators
+            merged.entry.withdrawn &+= entry.withdrawn
+            merged.entry.firstSeen = min(merged.entry.firstSeen, entry.firstSeen)
+            merged.entry.lastSeen = max(merged.entry.lastSeen, entry.lastSeen)
+            merged.entry.typologies |= entry.typologies
+            merged.entry.confidence = max(merged.entry.confidence, entry.confidence)
+            merged.sets.append(entry.jurisdictionSet)
+            self = merged
+        }
+
+        var live: Bool { entry.reports + entry.indicators > 0 }
     }
 
     private let state = Mutex(State())
@@ -61,7 +142,7 @@ public final class CheckIndex: Sendable {
     public var count: Int { state.withLock { $0.count } }
 
     /// Bytes the index's tables hold (keys, slots and summaries), for capacity planning.
-    public var footprint: Int { state.withLock { s in s.tables.reduce(0) { $0 + $1.footprint } } }
+    public var footprint: Int { state.withLock { s in s.bands.joined().reduce(0) { $0 + $1.footprint } } }
 
     /// Adds what one record says of one identifier. `retracted` marks a record that was withdrawn.
     public func add(_ item: IndexedIdentifier, retracted: Bool = false) {
@@ -79,7 +160,9 @@ public final class CheckIndex: Sendable {
     public func rebuild(_ identifier: Identifier, from items: [(IndexedIdentifier, retracted: Bool)]) {
         state.withLock { s in
             let ordinal = identifier.kind.ordinal
-            if s.tables[ordinal].value(identifier.canonical) != nil { s.tables[ordinal].reset(identifier.canonical, to: Entry()) }
+            for band in 0..<s.bands.count where s.bands[band][ordinal].value(identifier.canonical) != nil {
+                s.bands[band][ordinal].reset(identifier.canonical, to: Entry())
+            }
             for (item, retracted) in items where item.identifier == identifier {
                 Self.add(item, retracted: retracted, into: &s)
             }
@@ -89,7 +172,9 @@ public final class CheckIndex: Sendable {
     private static func add(_ item: IndexedIdentifier, retracted: Bool, into s: inout State) {
         let key = item.identifier.canonical
         let ordinal = item.identifier.kind.ordinal
-        var entry = s.tables[ordinal].value(key) ?? Entry()
+        let band = CheckScope.band(of: item.tlp)
+        let held = s.bands[band][ordinal].value(key)
+        var entry = held ?? Entry()
         if retracted {
             entry.withdrawn &+= 1
         } else {
@@ -101,31 +186,42 @@ public final class CheckIndex: Sendable {
             if let j = item.jurisdiction { entry.jurisdictionSet = s.sets.adding(j, to: entry.jurisdictionSet) }
         }
         let updated = entry
-        if s.tables[ordinal].update(key, empty: updated, { $0 = updated }) { s.count += 1 }
+        if s.bands[band][ordinal].update(key, empty: updated, { $0 = updated }), held == nil,
+            !(0..<s.bands.count).contains(where: { $0 != band && s.bands[$0][ordinal].value(key) != nil })
+        {
+            s.count += 1
+        }
     }
 
-    /// The answer for one canonical identifier. URLs fall back to their host and registrable domain; domains
-    /// to their registrable domain.
-    public func check(_ identifier: Identifier) -> CheckResult {
-        state.withLock { s in Self.check(identifier, in: s) }
+    /// The answer for one canonical identifier from the records `scope` covers. URLs fall back to their host and
+    /// registrable domain; domains to their registrable domain.
+    public func check(_ identifier: Identifier, scope: CheckScope = .all) -> CheckResult {
+        state.withLock { s in Self.check(identifier, bands: s.bands(of: scope), in: s) }
     }
 
     /// Answers for many identifiers under one lock, in order, overlapping the memory reads of neighbours.
-    public func check(_ identifiers: [Identifier]) -> [CheckResult] {
+    public func check(_ identifiers: [Identifier], scope: CheckScope = .all) -> [CheckResult] {
         var positions = [[Int]](repeating: [], count: IdentifierKind.allCases.count)
         for (n, identifier) in identifiers.enumerated() { positions[identifier.kind.ordinal].append(n) }
         return state.withLock { s in
+            let bands = s.bands(of: scope)
             var results = [CheckResult?](repeating: nil, count: identifiers.count)
             for (ordinal, places) in positions.enumerated() where !places.isEmpty {
-                let entries = s.tables[ordinal].values(places.map { identifiers[$0].canonical })
-                for (place, entry) in zip(places, entries) {
+                let keys = places.map { identifiers[$0].canonical }
+                var summaries = [Summary?](repeating: nil, count: places.count)
+                for band in bands {
+                    for (n, entry) in s.bands[band][ordinal].values(keys).enumerated() {
+                        if let entry { summaries[n] = Summary(summaries[n], entry) }
+                    }
+                }
+                for (place, summary) in zip(places, summaries) {
                     let identifier = identifiers[place]
-                    if let entry, entry.reports + entry.indicators > 0 {
-                        results[place] = Self.result(identifier, matched: nil, entry, s)
+                    if let summary, summary.live {
+                        results[place] = Self.result(identifier, matched: nil, summary, s)
                     } else if identifier.kind == .url || identifier.kind == .domain {
-                        results[place] = Self.check(identifier, in: s)
+                        results[place] = Self.check(identifier, bands: bands, in: s)
                     } else {
-                        results[place] = Self.result(identifier, matched: nil, entry ?? Entry(), s)
+                        results[place] = Self.result(identifier, matched: nil, summary ?? Summary(Entry()), s)
                     }
                 }
             }
@@ -133,44 +229,47 @@ public final class CheckIndex: Sendable {
         }
     }
 
-    /// Whether each of many exact keys is flagged: the batched bare look-up, with no fall-back and no result
-    /// building, overlapping the memory reads of neighbouring keys.
-    public func areFlagged(_ identifiers: [Identifier]) -> [Bool] {
+    /// Whether each of many exact keys is flagged in the records `scope` covers: the batched bare look-up, with no
+    /// fall-back and no result building, overlapping the memory reads of neighbouring keys.
+    public func areFlagged(_ identifiers: [Identifier], scope: CheckScope = .all) -> [Bool] {
         var flags = [Bool](repeating: false, count: identifiers.count)
         var positions = [[Int]](repeating: [], count: IdentifierKind.allCases.count)
         for (n, identifier) in identifiers.enumerated() { positions[identifier.kind.ordinal].append(n) }
         state.withLock { s in
-            for (ordinal, places) in positions.enumerated() where !places.isEmpty {
-                let entries = s.tables[ordinal].values(places.map { identifiers[$0].canonical })
-                for (place, entry) in zip(places, entries) {
-                    if let entry, entry.reports + entry.indicators > 0 { flags[place] = true }
+            for band in s.bands(of: scope) {
+                for (ordinal, places) in positions.enumerated() where !places.isEmpty {
+                    let entries = s.bands[band][ordinal].values(places.map { identifiers[$0].canonical })
+                    for (place, entry) in zip(places, entries) {
+                        if let entry, entry.reports + entry.indicators > 0 { flags[place] = true }
+                    }
                 }
             }
         }
         return flags
     }
 
-    /// Whether the exact key is flagged: the bare look-up, with no fall-back and no result building.
-    public func isFlagged(_ identifier: Identifier) -> Bool {
+    /// Whether the exact key is flagged in the records `scope` covers: the bare look-up, with no fall-back and no
+    /// result building.
+    public func isFlagged(_ identifier: Identifier, scope: CheckScope = .all) -> Bool {
         state.withLock { s in
-            guard let e = s.tables[identifier.kind.ordinal].value(identifier.canonical) else { return false }
-            return e.reports + e.indicators > 0
+            s.bands(of: scope).contains { band in
+                guard let e = s.bands[band][identifier.kind.ordinal].value(identifier.canonical) else { return false }
+                return e.reports + e.indicators > 0
+            }
         }
     }
 
-    private static func check(_ identifier: Identifier, in s: State) -> CheckResult {
-        if let entry = s.tables[identifier.kind.ordinal].value(identifier.canonical), entry.reports + entry.indicators > 0 {
-            return result(identifier, matched: nil, entry, s)
+    private static func check(_ identifier: Identifier, bands: [Int], in s: State) -> CheckResult {
+        let own = s.entry(identifier.canonical, ordinal: identifier.kind.ordinal, in: bands)
+        if let own, own.live {
+            return result(identifier, matched: nil, own, s)
         }
         for fallback in fallbacks(of: identifier) {
-            if let entry = s.tables[IdentifierKind.domain.ordinal].value(fallback.canonical),
-                entry.reports + entry.indicators > 0
-            {
-                return result(identifier, matched: fallback, entry, s)
+            if let summary = s.entry(fallback.canonical, ordinal: IdentifierKind.domain.ordinal, in: bands), summary.live {
+                return result(identifier, matched: fallback, summary, s)
             }
         }
-        let entry = s.tables[identifier.kind.ordinal].value(identifier.canonical) ?? Entry()
-        return result(identifier, matched: nil, entry, s)
+        return result(identifier, matched: nil, own ?? Summary(Entry()), s)
     }
 
     private static func fallbacks(of identifier: Identifier) -> [Identifier] {
@@ -191,15 +290,19 @@ public final class CheckIndex: Sendable {
             .map { Identifier(kind: .domain, canonical: $0) }
     }
 
-    private static func result(_ identifier: Identifier, matched: Identifier?, _ e: Entry, _ s: State) -> CheckResult {
-        let live = e.reports + e.indicators > 0
+    private static func result(_ identifier: Identifier, matched: Identifier?, _ summary: Summary, _ s: State) -> CheckResult {
+        let e = summary.entry
+        let live = summary.live
+        let jurisdictions =
+            summary.sets.count == 1
+            ? s.sets.codes(of: summary.sets[0]) : Set(summary.sets.flatMap { s.sets.codes(of: $0) }).sorted()
         return CheckResult(
             identifier: identifier,
             matched: matched,
             flagged: live,
             reports: Int(e.reports),
             indicators: Int(e.indicators),
-            jurisdictions: s.sets.codes(of: e.jurisdictionSet),
+            jurisdictions: jurisdictions,
             typologies: Typology.from(mask: e.typologies),
             firstSeen: live ? Timestamp(milliseconds: Int64(e.firstSeen) * 1000) : nil,
             lastSeen: live ? Timestamp(milliseconds: Int64(e.lastSeen) * 1000) : nil,

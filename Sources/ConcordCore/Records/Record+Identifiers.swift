@@ -18,6 +18,8 @@ public struct IndexedIdentifier: Sendable, Equatable {
     public let isReport: Bool
     /// True when the identifier was derived (a URL's host as a domain), not named directly.
     public let derived: Bool
+    /// The TLP level of the record, which decides which check scopes see it.
+    public let tlp: TLPLevel
 
     /// Creates an entry.
     public init(
@@ -29,7 +31,8 @@ public struct IndexedIdentifier: Sendable, Equatable {
         firstSeen: Timestamp,
         lastSeen: Timestamp,
         isReport: Bool,
-        derived: Bool = false
+        derived: Bool = false,
+        tlp: TLPLevel = .red
     ) {
         self.identifier = identifier
         self.role = role
@@ -40,6 +43,7 @@ public struct IndexedIdentifier: Sendable, Equatable {
         self.lastSeen = lastSeen
         self.isReport = isReport
         self.derived = derived
+        self.tlp = tlp
     }
 }
 
@@ -65,7 +69,8 @@ extension Record {
                     confidence: confidence,
                     firstSeen: first,
                     lastSeen: last,
-                    isReport: isReport
+                    isReport: isReport,
+                    tlp: label.tlp
                 )
             )
             if kind == .url, let host = WebAddressNormalizer.host(ofCanonicalURL: value),
@@ -81,7 +86,8 @@ extension Record {
                         firstSeen: first,
                         lastSeen: last,
                         isReport: isReport,
-                        derived: true
+                        derived: true,
+                        tlp: label.tlp
                     )
                 )
             }
