@@ -1,12 +1,16 @@
 public import ConcordCore
 public import ConcordStore
 import Foundation
+public import ServiceLifecycle
 import Synchronization
 
 /// Checks that a federation request comes from a live peer: its RFC 9421 signature verifies with the key it
 /// carries, that key hashes to the signer's node id, the id is a peer, the time is within the skew bound, the
 /// nonce was not seen before, and the body matches its digest.
-public final class RequestVerifier: Sendable {
+///
+/// As a service it writes the nonces it accepted to the store a quarter of a second after the first of a batch,
+/// and once more when the node stops.
+public final class RequestVerifier: Service, Sendable {
     let peers: any PeerStore
     /// This node's id: a request must be signed for it.
     let nodeID: String
@@ -15,12 +19,25 @@ public final class RequestVerifier: Sendable {
     private let seenNonces = Mutex([String: Int64]())
     /// Nonces accepted but not yet written to the store, flushed together a moment later.
     private let unwritten = Mutex([(nonce: String, created: Timestamp)]())
+    private let flushes: AsyncStream<Void>
+    private let flushRequests: AsyncStream<Void>.Continuation
 
     /// Creates a verifier over the node's peer registry.
     public init(peers: any PeerStore, nodeID: String, maxSkew: Duration = .seconds(300)) {
         self.peers = peers
         self.nodeID = nodeID
         self.maxSkew = maxSkew
+        (flushes, flushRequests) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Writes accepted nonces in batches until the node shuts down, then writes what is left.
+    public func run() async throws {
+        for await _ in flushes.cancelOnGracefulShutdown() {
+            // One transaction a quarter of a second for all the nonces accepted meanwhile.
+            try? await Task.sleep(for: .milliseconds(250))
+            await flush()
+        }
+        await flush()
     }
 
     /// Why a federation request was refused, as the HTTP layer reports it.
@@ -92,13 +109,7 @@ public final class RequestVerifier: Sendable {
             pending.append((nonce, verified.created))
             return pending.count == 1
         }
-        if first {
-            // One transaction a quarter of a second for all the nonces accepted meanwhile.
-            Task { [self] in
-                try? await Task.sleep(for: .milliseconds(250))
-                await flush()
-            }
-        }
+        if first { flushRequests.yield() }
         return peer
     }
 

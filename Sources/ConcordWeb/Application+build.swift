@@ -159,7 +159,10 @@ public func buildApplication(
                 interval: .seconds(1),
                 logger: logger,
                 beforeClose: { await verifier.flush() }
-            ), sync, analysis,
+            ),
+            // Services stop in reverse order: these finish (the verifier's last nonces, the analysis's last
+            // alerts stored) before the ledger service closes the store.
+            verifier, sync, analysis,
         ] + (webhook.map { [$0] } ?? []),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger

@@ -97,6 +97,9 @@ final class NodeAnalysis: Service, Sendable {
     private let peerCache = Mutex([String: (fetched: ContinuousClock.Instant, aggregate: SharedLandscape?)]())
     /// The last risk register, by its parameters, reused for a minute.
     private let riskCache = Mutex<(key: String, at: ContinuousClock.Instant, estimates: [RiskEstimate])?>(nil)
+    /// Alerts raised and not yet stored, in order; `run()` stores them.
+    private let alertsToSave: AsyncStream<[CampaignAlert]>
+    private let alertSaver: AsyncStream<[CampaignAlert]>.Continuation
 
     init(
         nodeID: String,
@@ -107,6 +110,7 @@ final class NodeAnalysis: Service, Sendable {
         k: Int = 5,
         logger: Logger
     ) {
+        (alertsToSave, alertSaver) = AsyncStream.makeStream(of: [CampaignAlert].self)
         self.k = k
         self.nodeID = nodeID
         self.rates = rates
@@ -210,20 +214,7 @@ final class NodeAnalysis: Service, Sendable {
                 raised.append(alert)
             }
         }
-        if !raised.isEmpty {
-            let store = self.store
-            let logger = self.logger
-            let toStore = raised
-            Task {
-                for alert in toStore {
-                    do {
-                        try await store.saveAlert(sequence: alert.sequence, raised: alert.raised, body: alert.json)
-                    } catch {
-                        logger.warning("could not store an alert", metadata: ["error.type": "\(type(of: error))"])
-                    }
-                }
-            }
-        }
+        if !raised.isEmpty { alertSaver.yield(raised) }
         for alert in raised {
             logger.info(
                 "cross-border campaign alert",
@@ -236,8 +227,30 @@ final class NodeAnalysis: Service, Sendable {
         }
     }
 
-    /// Rebuilds what a retraction or a hub identifier made stale, at most once a second.
+    /// Stores raised alerts in the order they were raised, until the stream ends at shutdown and is drained.
+    private func saveAlerts() async {
+        for await batch in alertsToSave {
+            for alert in batch {
+                do {
+                    try await store.saveAlert(sequence: alert.sequence, raised: alert.raised, body: alert.json)
+                } catch {
+                    logger.warning("could not store an alert", metadata: ["error.type": "\(type(of: error))"])
+                }
+            }
+        }
+    }
+
+    /// Reads the stored reports, then rebuilds what a retraction or a hub identifier made stale, at most once a
+    /// second; stores alerts as they are raised, and the last of them before it returns at shutdown.
     func run() async throws {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.saveAlerts() }
+            await analyse()
+            alertSaver.finish()
+        }
+    }
+
+    private func analyse() async {
         // The stored reports are read here, after the server has started, so that checks do not wait for them.
         var delay = Duration.seconds(1)
         while !isLoaded && !Task.isCancelled && !Task.isShuttingDownGracefully {
