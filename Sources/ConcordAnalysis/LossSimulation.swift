@@ -69,6 +69,8 @@ public struct LossSimulation: Sendable {
         var yearsWithLoss = 0
         if frequency > 0 {
             for trial in 0..<trials {
+                // A request that timed out cancels the task; what was simulated is then thrown away.
+                if trial & 4095 == 0 && Task.isCancelled { break }
                 let count = counts.next(&random)
                 guard count > 0 else { continue }
                 let loss = model.annualLoss(count: count, random: &random, normals: &normals)

@@ -866,7 +866,7 @@ struct PortfolioModel: Sendable {
     /// Adds items to `s` one at a time, each the one with the largest cut per unit of the scarcer resource that
     /// still fits, until none fits or helps.
     func greedyFill(_ s: inout Selection, skipping skip: Int = -1) {
-        while true {
+        while !Task.isCancelled {
             var pick = -1
             var pickFree = false
             var pickScore = -Double.infinity
@@ -905,7 +905,7 @@ struct PortfolioModel: Sendable {
                 let lost = s.value - without.value
                 for j in 0..<itemCount where !s.chosen[j] && j != i && fits(j, in: without) {
                     trials += 1
-                    if trials > 2_000_000 { break search }
+                    if trials > 2_000_000 || (trials & 1023 == 0 && Task.isCancelled) { break search }
                     guard gain(j, in: without) > lost + epsilon else { continue }
                     var next = without
                     add(j, to: &next)
@@ -1176,7 +1176,8 @@ struct PortfolioSearch {
             bestChosen = chosen
         }
         let target = best + epsilon - value
-        if stopped || nodes >= nodeBudget {
+        // A request that timed out cancels the task: the search stops as if its node budget were spent.
+        if stopped || nodes >= nodeBudget || (nodes & 1023 == 0 && Task.isCancelled) {
             stopped = true
             if let e = evaluate(depth: d, usedCost: usedCost, usedHours: usedHours, alpha: alpha, target: target) {
                 openBound = max(openBound, value + e.bound)

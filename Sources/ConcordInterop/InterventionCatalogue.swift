@@ -28,6 +28,11 @@ public enum InterventionCatalogue {
     /// - Throws: `InterventionCatalogueError.notYAML` when the text is not YAML, `.invalid` with every problem
     ///   found (each naming the item and field) when it is YAML but not a valid catalogue.
     public static func parse(_ yaml: String) throws(InterventionCatalogueError) -> [Intervention] {
+        guard yaml.utf8.count <= maximumBytes else {
+            throw .invalid([
+                Intervention.Problem(field: "interventions", message: "the catalogue is longer than \(maximumBytes) bytes")
+            ])
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
@@ -39,10 +44,50 @@ public enum InterventionCatalogue {
         guard let root else {
             throw .invalid([Intervention.Problem(field: "interventions", message: "is missing: the file is empty")])
         }
+        // Aliases let a short text stand for an exponentially large tree: count what reading it would visit.
+        var budget = maximumNodes
+        guard fits(root, within: &budget) else {
+            throw .invalid([
+                Intervention.Problem(
+                    field: "interventions",
+                    message: "the catalogue has more than \(maximumNodes) values once its aliases are expanded"
+                )
+            ])
+        }
         var reader = CatalogueReader()
         let interventions = reader.read(root)
         if !reader.problems.isEmpty { throw .invalid(reader.problems) }
+        guard interventions.count <= maximumItems else {
+            throw .invalid([
+                Intervention.Problem(
+                    field: "interventions",
+                    message: "has \(interventions.count) items; at most \(maximumItems) are planned over"
+                )
+            ])
+        }
         return interventions
+    }
+
+    /// The longest catalogue text read.
+    public static let maximumBytes = 1 << 20
+    /// The most YAML values a catalogue may hold, counted with its aliases expanded.
+    public static let maximumNodes = 200_000
+    /// The most interventions a catalogue may list: the planner's work grows with the square of the count.
+    public static let maximumItems = 1000
+
+    /// Whether `node` has at most `budget` values in all, counting each alias at every place it is used.
+    private static func fits(_ node: Node, within budget: inout Int) -> Bool {
+        budget -= 1
+        guard budget >= 0 else { return false }
+        switch node {
+        case .scalar, .alias: return true
+        case .sequence(let items):
+            for item in items where !fits(item, within: &budget) { return false }
+            return true
+        case .mapping(let pairs):
+            for (key, value) in pairs where !fits(key, within: &budget) || !fits(value, within: &budget) { return false }
+            return true
+        }
     }
 
     /// Reads a catalogue from a file.

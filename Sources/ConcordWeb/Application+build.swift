@@ -108,6 +108,10 @@ public func buildApplication(
         store: store,
         webhook: webhook,
         k: configuration.kAnonymity,
+        compute: ComputeLimit(
+            concurrent: configuration.limits.concurrentComputations,
+            timeLimit: configuration.limits.computeTime
+        ),
         logger: logger
     )
     do {

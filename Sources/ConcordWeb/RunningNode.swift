@@ -80,6 +80,10 @@ public struct APILimits: Sendable {
     public var maxStreamLines = 50_000_000
     /// Most values in one normalize request.
     public var maxNormalizeValues = 10_000
+    /// Longest a risk register or plan may compute before the request gets a 503 problem.
+    public var computeTime: Duration = .seconds(20)
+    /// Most risk registers and plans computed at once; more get a 503 problem at once.
+    public var concurrentComputations = 2
 
     /// The default limits.
     public init() {}

@@ -26,6 +26,27 @@ private func catalogue(_ items: [[String]]) -> String {
 
 @Suite("Intervention catalogue")
 struct InterventionCatalogueTests {
+    @Test("a catalogue of aliases that expand exponentially, or of too many items, is refused at once")
+    func bounded() {
+        // Each level lists the one before nine times: nine levels stand for 9^9 values.
+        var lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+        for level in 1...9 {
+            let previous = "*a\(level - 1)"
+            lines.append("a\(level): &a\(level) [" + Array(repeating: previous, count: 9).joined(separator: ", ") + "]")
+        }
+        lines.append("interventions: *a9")
+        let started = ContinuousClock.now
+        #expect(throws: InterventionCatalogueError.self) { try InterventionCatalogue.parse(lines.joined(separator: "\n")) }
+        #expect(ContinuousClock.now - started < .seconds(2))
+        let many = catalogue((0...InterventionCatalogue.maximumItems).map { yamlItem("i\($0)") })
+        #expect {
+            try InterventionCatalogue.parse(many)
+        } throws: { error in
+            "\(error)".contains("at most \(InterventionCatalogue.maximumItems)")
+        }
+        #expect(throws: Never.self) { try InterventionCatalogue.parse(catalogue((0..<50).map { yamlItem("i\($0)") })) }
+    }
+
     @Test("the shipped catalogue loads and validates, with at least 12 interventions of modest effect")
     func shippedCatalogue() throws {
         let interventions = try InterventionCatalogue.shipped()

@@ -1,4 +1,5 @@
 import ConcordCore
+import ConcordWeb
 import Foundation
 import HTTPTypes
 import Testing
@@ -108,6 +109,32 @@ struct AnalysisRouteTests {
             #expect(!(risks.first?["explanation"]?.arrayValue?.isEmpty ?? true))
             let again = try await node.get("/api/v1/risks?trials=5000&seed=7&as_of=2026-10", token: node.tokens.analyst)
             #expect(try again.json()["risks"] == .array(risks))
+        }
+    }
+
+    @Test("a risk register or plan past the time limit is a 503 problem, and the node goes on answering")
+    func computeTimeLimit() async throws {
+        var limits = APILimits()
+        limits.computeTime = .milliseconds(5)
+        try await TestNode.run(limits: limits) { node in
+            try await Self.linked(node)
+            for n in 0..<6 {
+                _ = try await node.fileReport(
+                    Self.report("TH", "081 600 000\(n)", typology: n % 2 == 0 ? "job" : "romance", loss: 9_000)
+                )
+            }
+            let started = ContinuousClock.now
+            let risks = try await node.get("/api/v1/risks?trials=1000000&seed=3&as_of=2026-10", token: node.tokens.analyst)
+            expectProblem(risks, .serviceUnavailable, type: "busy")
+            let plan = try await node.post(
+                "/api/v1/plan",
+                token: node.tokens.analyst,
+                body: #"{"budget": 400000, "as_of": "2026-10", "trials": 1000000, "seed": 4}"#
+            )
+            expectProblem(plan, .serviceUnavailable, type: "busy")
+            #expect(ContinuousClock.now - started < .seconds(5))
+            let check = try await node.check(kind: "phone", value: "081 600 0001")
+            #expect(check["flagged"] == .bool(true))
         }
     }
 

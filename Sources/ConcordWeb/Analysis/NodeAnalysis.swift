@@ -97,6 +97,8 @@ final class NodeAnalysis: Service, Sendable {
     private let peerCache = Mutex([String: (fetched: ContinuousClock.Instant, aggregate: SharedLandscape?)]())
     /// The last risk register, by its parameters, reused for a minute.
     private let riskCache = Mutex<(key: String, at: ContinuousClock.Instant, estimates: [RiskEstimate])?>(nil)
+    /// The limits heavy computations (risk registers, plans) run under.
+    let compute: ComputeLimit
     /// Alerts raised and not yet stored, in order; `run()` stores them.
     private let alertsToSave: AsyncStream<[CampaignAlert]>
     private let alertSaver: AsyncStream<[CampaignAlert]>.Continuation
@@ -108,8 +110,10 @@ final class NodeAnalysis: Service, Sendable {
         store: SQLStore,
         webhook: AlertWebhook?,
         k: Int = 5,
+        compute: ComputeLimit = ComputeLimit(),
         logger: Logger
     ) {
+        self.compute = compute
         (alertsToSave, alertSaver) = AsyncStream.makeStream(of: [CampaignAlert].self)
         self.k = k
         self.nodeID = nodeID
@@ -411,16 +415,23 @@ final class NodeAnalysis: Service, Sendable {
         if let cached = riskCache.withLock({ $0 }), cached.key == key, ContinuousClock.now - cached.at < .seconds(60) {
             return cached.estimates
         }
+        let reports = try await heldReports()
+        let rates = self.rates
         let estimates: [RiskEstimate]
         do {
-            estimates = try await RiskRegister.register(
-                from: try await heldReports(),
-                rates: rates,
-                asOf: asOf,
-                trials: trials,
-                seed: seed,
-                parts: ProcessInfo.processInfo.activeProcessorCount
-            )
+            estimates = try await compute.run("risk register") {
+                let estimates = try await RiskRegister.register(
+                    from: reports,
+                    rates: rates,
+                    asOf: asOf,
+                    trials: trials,
+                    seed: seed,
+                    parts: ProcessInfo.processInfo.activeProcessorCount
+                )
+                // Simulations stopped by the time limit return early: what they made is not kept.
+                try Task.checkCancellation()
+                return estimates
+            }
         } catch let error as RiskRegisterError {
             throw Problem.invalid(pointer: "/as_of", "\(error)")
         }

@@ -118,7 +118,11 @@ struct PlanController {
             fairShare: fairShare,
             nextStep: nextStep
         )
-        let plan = await Task.detached { Planner.plan(request) }.value
+        let plan = try await analysis.compute.run("plan") {
+            let plan = Planner.plan(request)
+            try Task.checkCancellation()
+            return plan
+        }
         struct Answer: Encodable {
             let asOf: String
             let baseCurrency: String
