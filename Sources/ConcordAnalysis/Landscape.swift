@@ -466,6 +466,48 @@ public struct Landscape: Sendable {
     }
 }
 
+extension Landscape {
+    /// Days after a month ends before its aggregate is published to peers: time for reports of that month to be
+    /// filed.
+    public static let settleDays = 7
+
+    /// The aggregate a node publishes to peers: its own reports, closed months only, each month as it stood at its
+    /// cutoff (`settleDays` after the month ended), cells under `k` withheld.
+    ///
+    /// A month's published cells never change once published: a report filed after the cutoff is left out of
+    /// them (it still counts in the node's own view). Polling the aggregate therefore never shows a cell grow by
+    /// one report, which would give away that report's loss; nor is the month under way ever shown.
+    /// - Parameters:
+    ///   - reports: the live reports held; only those of `origin` count.
+    ///   - now: the time of publication.
+    public static func published(
+        from reports: [ReportFacts],
+        origin: String,
+        rates: ExchangeRates,
+        k: Int,
+        now: Timestamp
+    ) -> SharedLandscape {
+        var landscape = Landscape(rates: rates)
+        for report in reports where report.origin == origin {
+            let cutoff = Self.cutoff(ofMonthOf: report.occurredAt)
+            guard cutoff <= now, report.filed < cutoff else { continue }
+            landscape.add(report)
+        }
+        return landscape.kAnonymous(k: k)
+    }
+
+    /// When the month of `time` is published: `settleDays` after the first instant of the next month, UTC.
+    static func cutoff(ofMonthOf time: Timestamp) -> Timestamp {
+        let date = time.date  // YYYY-MM-DD
+        let year = Int(date.prefix(4)) ?? 1970
+        let month = Int(date.dropFirst(5).prefix(2)) ?? 1
+        let next = month == 12 ? (year + 1, 1) : (year, month + 1)
+        let text = String(next.0) + (next.1 < 10 ? "-0" : "-") + String(next.1) + "-01"
+        let start = Timestamp(rfc3339: text) ?? time
+        return Timestamp(milliseconds: start.milliseconds + Int64(settleDays) * 86_400_000)
+    }
+}
+
 /// A node's landscape as it shows it to peers: only cells of at least `k` reports, in JSON with snake_case
 /// names (`base_currency`, `suppressed_cells`, `loss_reports`).
 ///

@@ -42,7 +42,8 @@ extension ReportFacts {
             loss: loss,
             victims: Int(body["victims"]?.integerValue ?? 1),
             occurredAt: body["occurred_at"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) ?? record.created,
-            identifiers: keys
+            identifiers: keys,
+            filed: record.created
         )
     }
 }

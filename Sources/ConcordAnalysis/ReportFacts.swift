@@ -20,6 +20,9 @@ public struct ReportFacts: Sendable, Hashable {
     /// The identifiers the report names, as keys `kind:canonical` (for example `phone:+66812345678`,
     /// `bank_account:TH:014:1234567890`, `domain:scam-shop.example`), without duplicates.
     public let identifiers: [String]
+    /// When the report was written (its record's creation time), which decides which published aggregate of
+    /// its origin it can be in.
+    public let filed: Timestamp
 
     public init(
         id: String,
@@ -29,7 +32,8 @@ public struct ReportFacts: Sendable, Hashable {
         loss: Money?,
         victims: Int = 1,
         occurredAt: Timestamp,
-        identifiers: [String]
+        identifiers: [String],
+        filed: Timestamp? = nil
     ) {
         self.id = id
         self.origin = origin
@@ -39,6 +43,7 @@ public struct ReportFacts: Sendable, Hashable {
         self.victims = victims
         self.occurredAt = occurredAt
         self.identifiers = identifiers
+        self.filed = filed ?? occurredAt
     }
 }
 

@@ -26,7 +26,7 @@ struct FederationController {
         guard request.uri.query?.isEmpty ?? true else {
             throw Problem.invalid(pointer: "", "the landscape takes no parameters")
         }
-        return try Response.encoded(node.analysis.sharedLandscape)
+        return try Response.encoded(try await node.analysis.sharedLandscape())
     }
 
     /// The peer that signed `request`, or a 401/403 problem.

@@ -328,3 +328,42 @@ func decodingRefusesMalformedCells(field: String, pointer: String) throws {
     #expect(cell.reports == 6)
     #expect(cell.loss == 0 && cell.lossReports == 0 && cell.unconverted == 1)
 }
+
+@Test("peers see closed months only, each as it stood at its cutoff: polling never shows a cell grow by one report")
+func publishedClosedMonths() throws {
+    func filed(_ when: String, occurred: String, loss: Int64, origin: String = "node-a") throws -> ReportFacts {
+        guard let time = Timestamp(rfc3339: when), let happened = Timestamp(rfc3339: occurred) else { throw BadFixture() }
+        return ReportFacts(
+            id: String(repeating: "b", count: 64),
+            origin: origin,
+            jurisdiction: "TH",
+            typology: .job,
+            loss: Money(minorUnits: loss * 100, currency: "SGD"),
+            occurredAt: happened,
+            identifiers: [],
+            filed: time
+        )
+    }
+    // Seven October reports filed in October, one more filed late in November, three in November itself.
+    var held = try (0..<7).map { _ in try filed("2026-10-20", occurred: "2026-10-10", loss: 1000) }
+    held.append(try filed("2026-11-20", occurred: "2026-10-12", loss: 99_999))
+    held += try (0..<6).map { _ in try filed("2026-11-03", occurred: "2026-11-02", loss: 10) }
+    held += try (0..<9).map { _ in try filed("2026-10-20", occurred: "2026-10-10", loss: 5, origin: "node-b") }
+    func publish(_ when: String) throws -> SharedLandscape {
+        guard let now = Timestamp(rfc3339: when) else { throw BadFixture() }
+        return Landscape.published(from: held, origin: "node-a", rates: toSGD, k: 5, now: now)
+    }
+    // Before October's cutoff (7 November) nothing is published, not even October.
+    #expect(try publish("2026-11-06T23:00:00Z").cells.isEmpty)
+    let october = try publish("2026-11-08T00:00:00Z")
+    #expect(october.cells.map(\.month) == ["2026-10"])
+    #expect(october.cells.first?.reports == 7)
+    #expect(october.cells.first?.loss == 7000)
+    // The late October report and November's do not show in October's cell, in November or after.
+    let later = try publish("2026-11-30T00:00:00Z")
+    #expect(later == october)
+    let december = try publish("2026-12-08T00:00:00Z")
+    #expect(december.cells.map(\.month) == ["2026-10", "2026-11"])
+    #expect(december.cells.first == october.cells.first)
+    #expect(december.cells.last?.reports == 6)
+}

@@ -97,6 +97,8 @@ final class NodeAnalysis: Service, Sendable {
     private let peerCache = Mutex([String: (fetched: ContinuousClock.Instant, aggregate: SharedLandscape?)]())
     /// The last risk register, by its parameters, reused for a minute.
     private let riskCache = Mutex<(key: String, at: ContinuousClock.Instant, estimates: [RiskEstimate])?>(nil)
+    /// The aggregate published to peers, with the day (since 1970, UTC) it was computed on.
+    private let publishedLandscape = Mutex<(day: Int64, aggregate: SharedLandscape)?>(nil)
     /// The limits heavy computations (risk registers, plans) run under.
     let compute: ComputeLimit
     /// Alerts raised and not yet stored, in order; `run()` stores them.
@@ -363,9 +365,18 @@ final class NodeAnalysis: Service, Sendable {
         try await liveReports(in: store)
     }
 
-    /// The k-anonymous aggregate of this node's own reports, as served to peers.
-    var sharedLandscape: SharedLandscape {
-        ownLandscape.kAnonymous(k: k)
+    /// The k-anonymous aggregate of this node's own reports for closed months, as served to peers: computed
+    /// once a day (its content changes only when a month's cutoff passes), and only once the stored reports are
+    /// read.
+    /// - Throws: a 503 problem until the node has read its stored reports.
+    func sharedLandscape() async throws -> SharedLandscape {
+        guard isLoaded else { throw Problem.notReady("the node is still reading its stored reports") }
+        let now = Timestamp.now()
+        let day = now.milliseconds / 86_400_000
+        if let cached = publishedLandscape.withLock({ $0 }), cached.day == day { return cached.aggregate }
+        let aggregate = Landscape.published(from: try await heldReports(), origin: nodeID, rates: rates, k: k, now: now)
+        publishedLandscape.withLock { $0 = (day, aggregate) }
+        return aggregate
     }
 
     /// The aggregates `peers` share, fetched (signed) with `client`, each at most once a minute; a peer that
