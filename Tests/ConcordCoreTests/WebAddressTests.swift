@@ -99,6 +99,8 @@ struct URLNormalizationTests {
             ("http://0192.168.0.1/", "leading zero"),
             ("http://2001:db8::1/", "brackets"),
             ("http://evil.example:99999/", "65535"),
+            // Found by the fuzzer: twenty digits overflowed the sum before the length was checked.
+            ("http://evil.example:99999999999999999999/", "65535"),
             ("http://evil example/", "a space"),
             ("example.com:abc", "must be a number"),
             ("http:///", "no host"),
@@ -180,6 +182,7 @@ struct DomainNormalizationTests {
             ("evil-.example", "ends with a hyphen"),
             ("evil_site.example", "“_”"),
             (String(repeating: "a", count: 64) + ".example", "at most 63"),
+            ("evil.example:" + String(repeating: "9", count: 40), "65535"),
             ("xn--zz.example", "not valid punycode"),
             ("xn--abc-.example", "only plain ASCII"),
             ("pay\u{202E}pal.example", "U+202E"),

@@ -269,10 +269,10 @@ public enum WebAddressNormalizer {
             throw IdentifierError(kind, "the port “\(shown)” is not a number")
         }
         let significant = digits.drop(while: { $0 == UInt8(ascii: "0") })
+        // The length is checked before the digits are summed: twenty of them would overflow.
+        guard significant.count <= 5 else { throw IdentifierError(kind, "the port \(shown.prefix(24))… is above 65535") }
         let value = significant.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
-        guard significant.count <= 5, value <= 65535 else {
-            throw IdentifierError(kind, "the port \(shown) is above 65535")
-        }
+        guard value <= 65535 else { throw IdentifierError(kind, "the port \(shown) is above 65535") }
         return value
     }
 

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The entry points where bytes from outside the node are first read, gathered so that fuzzers and the seeded
 /// random-input tests drive exactly the code that peers and API clients reach. Each call must return (or throw)
@@ -74,6 +74,62 @@ public enum UntrustedInput {
                 _ = try? RecordFeedLine.parse(line)
                 _ = JSONValue.parseFlatStrings(line)
             }
+        }
+    }
+
+    /// Realistic inputs of each target, for the mutations to start from.
+    public static func seeds(_ target: Target) -> [[UInt8]] {
+        let key = NodeKey()
+        let report = Record.make(
+            kind: .report,
+            body: .object([
+                "typology": .string("investment"), "jurisdiction": .string("TH"), "victims": .integer(1),
+                "loss": .object(["amount": .string("125000.00"), "currency": .string("THB")]),
+                "identifiers": .array([
+                    .object(["kind": .string("phone"), "value": .string("+66812345678"), "role": .string("contact")]),
+                    .object([
+                        "kind": .string("url"), "value": .string("https://xn--bcher-kva.example/login"),
+                        "role": .string("website"),
+                    ]),
+                ]),
+            ]),
+            label: SharingLabel(tlp: .green),
+            key: key
+        )
+        let line = RecordFeedLine.record(sequence: 12, hops: 1, record: report)
+        var feed: [UInt8] = []
+        line.appendCanonical(to: &feed)
+        switch target {
+        case .json, .record:
+            return [
+                Array(report.canonical), Array(#"{"a":[1,2.5e3,"x\u00e9",null,true,{"b":{}}]}"#.utf8),
+                Array(#"[[[[[[[[[[]]]]]]]]]]"#.utf8),
+            ]
+        case .identifier:
+            let values = [
+                "081 234 5678", "+44 20 7946 0958", "GB82 WEST 1234 5698 7654 32", "HTTPS://Bücher.Example/ä?x=1#y",
+                "xn--bcher-kva.example", "Scam.Desk@Example.COM", "2001:db8::1", "0x52908400098527886E0F7030069857D2E4169EE7",
+                "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "@crypto_guru", "123-4-56789-0",
+            ]
+            return values.enumerated().map { [UInt8($0.offset * 3)] + Array($0.element.utf8) }
+        case .structuredField:
+            let (input, signature) = HTTPMessageSignature.sign(
+                method: "GET",
+                path: "/federation/v1/records",
+                query: "after=0",
+                contentDigest: nil,
+                keyID: key.nodeID,
+                created: .now(),
+                nonce: HTTPMessageSignature.makeNonce(),
+                key: key,
+                tag: "x"
+            )
+            return [Array((input + "\n" + signature).utf8), Array("sha-256=:RK/0qy18MlBSVnWgjwz6lZEWjP/lF5HF9bvEF8FabDg=:".utf8)]
+        case .ndjson:
+            return [
+                feed + Array("\n".utf8) + Array(#"{"cursor":12,"more":false,"head":40}"#.utf8),
+                Array(#"{"kind":"phone","value":"0812345678","region":"TH"}"#.utf8),
+            ]
         }
     }
 }
