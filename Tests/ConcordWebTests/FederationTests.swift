@@ -62,10 +62,11 @@ struct FederationTests {
         jurisdiction: String,
         port: Int = 0,
         peers: [(String, String)] = [],
-        role: TokenRole = .analyst
+        role: TokenRole = .analyst,
+        database: DatabaseLocation? = nil
     ) async throws -> TestPeer {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let database = DatabaseLocation.sqlite(path: directory.appendingPathComponent("concord.sqlite").path)
+        let database = database ?? .sqlite(path: directory.appendingPathComponent("concord.sqlite").path)
         let store = try await SQLStore.open(database, logger: logger)
         let secret = TokenSecret.generate()
         _ = try await store.addToken(id: secret.id, hash: secret.hash, role: role, label: "test")

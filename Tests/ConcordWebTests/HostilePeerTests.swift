@@ -71,9 +71,27 @@ struct HostilePeerTests {
         return try JSONValue.parse(body)["records"]?.arrayValue?.count ?? -1
     }
 
-    @Test("crafted records (huge amounts, 70 KB identifiers, NUL bytes, 600 KB punycode) are refused; good ones still arrive")
-    func craftedRecordsAreRefused() async throws {
+    /// Where the receiving node keeps its records: SQLite always, and a fresh PostgreSQL schema as well when
+    /// CONCORD_TEST_POSTGRES_URL names a server, since NUL bytes and oversized keys fail there differently.
+    static var receivingStores: [String] {
+        ProcessInfo.processInfo.environment["CONCORD_TEST_POSTGRES_URL"] == nil ? ["sqlite"] : ["sqlite", "postgres"]
+    }
+
+    static func receivingStore(_ name: String, in directory: URL) -> DatabaseLocation {
+        guard name == "postgres", let url = ProcessInfo.processInfo.environment["CONCORD_TEST_POSTGRES_URL"] else {
+            return .sqlite(path: directory.appendingPathComponent("concord.sqlite").path)
+        }
+        let unique = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        return .postgres(url: url, schema: "hostile_\(unique.prefix(16))")
+    }
+
+    @Test(
+        "crafted records (huge amounts, 70 KB identifiers, NUL bytes, 600 KB punycode) are refused; good ones still arrive",
+        arguments: receivingStores
+    )
+    func craftedRecordsAreRefused(_ storeName: String) async throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("concord-hostile-\(UUID().uuidString)")
+        let victimStore = Self.receivingStore(storeName, in: base.appendingPathComponent("victim"))
         defer { try? FileManager.default.removeItem(at: base) }
         let hostileKey = NodeKey()
         let victimKey = NodeKey()
@@ -101,7 +119,8 @@ struct HostilePeerTests {
             key: victimKey,
             jurisdiction: "AU",
             port: ports[1],
-            peers: [(hostileKey.nodeID, hostile.url)]
+            peers: [(hostileKey.nodeID, hostile.url)],
+            database: victimStore
         )
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
 
@@ -121,7 +140,8 @@ struct HostilePeerTests {
             base.appendingPathComponent("victim"),
             key: victimKey,
             jurisdiction: "AU",
-            port: ports[1]
+            port: ports[1],
+            database: victimStore
         )
         #expect(try await Self.checkFlagged(client, victim, "+66811110009"))
         #expect(try await Self.checkFlagged(client, hostile, "+66811110009"))
