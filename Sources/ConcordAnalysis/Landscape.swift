@@ -475,13 +475,17 @@ extension Landscape {
     /// cutoff (`settleDays` after the month ended), cells under `k` withheld.
     ///
     /// A month's published cells never change once published: a report filed after the cutoff is left out of
-    /// them (it still counts in the node's own view). Polling the aggregate therefore never shows a cell grow by
-    /// one report, which would give away that report's loss; nor is the month under way ever shown.
+    /// them (it still counts in the node's own view), and a report withdrawn after the cutoff stays in them.
+    /// Polling the aggregate therefore never shows a cell move by one report, which would give away that report's
+    /// loss; nor is the month under way ever shown.
     /// - Parameters:
-    ///   - reports: the live reports held; only those of `origin` count.
+    ///   - reports: the reports held, withdrawn ones included; only those of `origin` count.
+    ///   - withdrawn: when each withdrawn report (by id) was retracted; a report retracted before its month's
+    ///     cutoff is left out.
     ///   - now: the time of publication.
     public static func published(
         from reports: [ReportFacts],
+        withdrawn: [String: Timestamp] = [:],
         origin: String,
         rates: ExchangeRates,
         k: Int,
@@ -491,6 +495,7 @@ extension Landscape {
         for report in reports where report.origin == origin {
             let cutoff = Self.cutoff(ofMonthOf: report.occurredAt)
             guard cutoff <= now, report.filed < cutoff else { continue }
+            if let retracted = withdrawn[report.id], retracted < cutoff { continue }
             landscape.add(report)
         }
         return landscape.kAnonymous(k: k)

@@ -69,8 +69,12 @@ public struct LossSimulation: Sendable {
         var yearsWithLoss = 0
         if frequency > 0 {
             for trial in 0..<trials {
-                // A request that timed out cancels the task; what was simulated is then thrown away.
-                if trial & 4095 == 0 && Task.isCancelled { break }
+                // A request that timed out cancels the task; what was simulated is then thrown away, so only the
+                // trials run so far are summarised (sorting a million unsimulated zeros would take a while).
+                if trial & 4095 == 0 && Task.isCancelled {
+                    losses.removeLast(trials - trial)
+                    break
+                }
                 let count = counts.next(&random)
                 guard count > 0 else { continue }
                 let loss = model.annualLoss(count: count, random: &random, normals: &normals)
@@ -80,9 +84,10 @@ public struct LossSimulation: Sendable {
             }
         }
         losses.sort()
-        let expected = total / Double(trials)
+        let simulated = Double(max(losses.count, 1))
+        let expected = total / simulated
         let p99 = Self.quantile(0.99, of: losses)
-        let probabilityOfLoss = Double(yearsWithLoss) / Double(trials)
+        let probabilityOfLoss = Double(yearsWithLoss) / simulated
         return RiskEstimate(
             inputs: inputs,
             trials: trials,

@@ -89,8 +89,10 @@ struct CheckController {
                 let limit = node.limits.maxStreamLines
                 var truncated = false
                 var pending: [CheckInput] = []
+                var pendingBytes = 0
                 func take(_ line: LineSplitter.Line) {
                     lineNumber += 1
+                    if case .text(let bytes) = line { pendingBytes += bytes.count }
                     pending.append(.line(line, number: lineNumber))
                 }
                 for try await buffer in request.body {
@@ -101,10 +103,12 @@ struct CheckController {
                         }
                         take(line)
                     }
-                    // Answer in blocks big enough to share between cores, small enough to stream.
-                    if pending.count >= 8192 || truncated {
+                    // Answer in blocks big enough to share between cores, small enough to stream: at most 8192
+                    // lines or 1 MiB of them, so that long lines cannot make one request hold much memory.
+                    if pending.count >= 8192 || pendingBytes >= 1 << 20 || truncated {
                         try await writer.write(ByteBuffer(bytes: await Self.answer(pending, node: node, scope: scope)))
                         pending.removeAll(keepingCapacity: true)
+                        pendingBytes = 0
                     }
                     if truncated { break }
                 }

@@ -331,10 +331,12 @@ func decodingRefusesMalformedCells(field: String, pointer: String) throws {
 
 @Test("peers see closed months only, each as it stood at its cutoff: polling never shows a cell grow by one report")
 func publishedClosedMonths() throws {
+    var made = 0
     func filed(_ when: String, occurred: String, loss: Int64, origin: String = "node-a") throws -> ReportFacts {
         guard let time = Timestamp(rfc3339: when), let happened = Timestamp(rfc3339: occurred) else { throw BadFixture() }
+        made += 1
         return ReportFacts(
-            id: String(repeating: "b", count: 64),
+            id: String(format: "%064x", made),
             origin: origin,
             jurisdiction: "TH",
             typology: .job,
@@ -349,9 +351,10 @@ func publishedClosedMonths() throws {
     held.append(try filed("2026-11-20", occurred: "2026-10-12", loss: 99_999))
     held += try (0..<6).map { _ in try filed("2026-11-03", occurred: "2026-11-02", loss: 10) }
     held += try (0..<9).map { _ in try filed("2026-10-20", occurred: "2026-10-10", loss: 5, origin: "node-b") }
+    var withdrawn: [String: Timestamp] = [:]
     func publish(_ when: String) throws -> SharedLandscape {
         guard let now = Timestamp(rfc3339: when) else { throw BadFixture() }
-        return Landscape.published(from: held, origin: "node-a", rates: toSGD, k: 5, now: now)
+        return Landscape.published(from: held, withdrawn: withdrawn, origin: "node-a", rates: toSGD, k: 5, now: now)
     }
     // Before October's cutoff (7 November) nothing is published, not even October.
     #expect(try publish("2026-11-06T23:00:00Z").cells.isEmpty)
@@ -366,4 +369,13 @@ func publishedClosedMonths() throws {
     #expect(december.cells.map(\.month) == ["2026-10", "2026-11"])
     #expect(december.cells.first == october.cells.first)
     #expect(december.cells.last?.reports == 6)
+    // An October report withdrawn after October's cutoff stays in October's cell: the cell does not move by one
+    // report's loss from one day to the next.
+    withdrawn[held[0].id] = Timestamp(rfc3339: "2026-11-25T00:00:00Z")
+    #expect(try publish("2026-12-08T00:00:00Z") == december)
+    // One of November's, withdrawn before November's cutoff, is left out; November still has five.
+    withdrawn[held[9].id] = Timestamp(rfc3339: "2026-11-20T00:00:00Z")
+    let withdrawnEarly = try publish("2026-12-08T00:00:00Z")
+    #expect(withdrawnEarly.cells.first == october.cells.first)
+    #expect(withdrawnEarly.cells.last?.reports == 5)
 }

@@ -152,6 +152,22 @@ struct RecordAdmissionTests {
         #expect(refusal(oversized)?.issues.first?.pointer == "")
     }
 
+    @Test("a record whose content carries a member outside the format is refused, naming it")
+    func extraContentMember() throws {
+        let made = crafted(body: reportBody())
+        guard case .object(var members) = made.content else { throw RecordError.malformed("not an object") }
+        members["padding"] = .string(String(repeating: "p", count: 900_000))
+        let content = JSONValue.object(members)
+        let canonical = content.canonicalData
+        let padded = try Record.verified(
+            id: ByteText.sha256Hex(canonical),
+            canonical: canonical,
+            signature: key.sign(canonical)
+        )
+        #expect(refusal(padded)?.issues.first?.pointer == "/padding")
+        #expect(refusal(made) == nil)
+    }
+
     @Test("labels, indicators, communities and retractions from peers get the API's checks too")
     func otherKinds() throws {
         let badAudience = SharingLabel(

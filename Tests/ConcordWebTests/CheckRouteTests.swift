@@ -257,6 +257,31 @@ struct CheckRouteTests {
         }
     }
 
+    @Test("a stream of long lines (more than a mebibyte before the first block) is answered whole and in order")
+    func longLineStream() async throws {
+        try await TestNode.run { node in
+            _ = try await node.fileReport()
+            let padding = String(repeating: " ", count: 40_000)
+            let lines = (0..<40).map { n in
+                n % 2 == 0
+                    ? #"{"kind":"phone","value":"\#(Fixtures.phone)""# + padding + "}"
+                    : #"{"kind":"phone","value":"+6681999\#(1000 + n)""# + padding + "}"
+            }
+            let reply = try await node.post(
+                "/api/v1/check",
+                token: node.tokens.checker,
+                body: lines.joined(separator: "\n") + "\n",
+                contentType: "application/x-ndjson"
+            )
+            #expect(reply.status == .ok)
+            let answers = try reply.ndjson()
+            #expect(answers.count == 40)
+            for (n, answer) in answers.enumerated() {
+                #expect(answer["flagged"]?.boolValue == (n % 2 == 0), "line \(n + 1): \(answer)")
+            }
+        }
+    }
+
     @Test("a JSON batch over the node's limit is a 413 problem; the limit itself and NDJSON streams are accepted")
     func batchLimit() async throws {
         var limits = APILimits()

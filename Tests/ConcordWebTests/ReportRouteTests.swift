@@ -166,6 +166,22 @@ struct ReportRouteTests {
         }
     }
 
+    @Test("a NUL character in a narrative or a retraction's reason is 422 naming the field: peers would refuse the record")
+    func nulInFreeText() async throws {
+        try await TestNode.run { node in
+            let report =
+                #"{"typology":"investment","narrative":"call\u0000now","identifiers":[{"kind":"phone","value":"+66812345678"}]}"#
+            let refused = try await node.post("/api/v1/reports", token: node.tokens.analyst, body: report)
+            expectProblem(refused, .unprocessableContent, type: "invalid-input", pointer: "/narrative")
+            let id = try await node.fileReport()
+            let reason = #"{"reason":"filed in error\u0000"}"#
+            let retraction = try await node.post("/api/v1/records/\(id)/retract", token: node.tokens.analyst, body: reason)
+            expectProblem(retraction, .unprocessableContent, type: "invalid-input", pointer: "/reason")
+            let phone = try await node.check(kind: "phone", value: Fixtures.phone)
+            #expect(phone["flagged"]?.boolValue == true)
+        }
+    }
+
     @Test("a retraction cannot itself be retracted, an unknown or malformed id cannot be retracted, and a checker cannot retract")
     func retractionRefusals() async throws {
         try await TestNode.run { node in

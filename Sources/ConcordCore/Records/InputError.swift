@@ -75,6 +75,12 @@ struct FieldReader {
             fail(key, "is longer than \(maxLength) bytes")
             return nil
         }
+        // Stored text is read by SQLite, PostgreSQL and every peer's admission, which refuses U+0000: a report
+        // or retraction holding one would be stored here and never reach a peer.
+        if s.utf8.contains(0) {
+            fail(key, "holds a NUL character (U+0000)")
+            return nil
+        }
         return s
     }
 

@@ -72,6 +72,11 @@ public final class Record: Sendable, Hashable {
     /// Content format version written into every record.
     public static let formatVersion: Int64 = 1
 
+    /// The members of a record's content in this format version; admission refuses any other.
+    public static let contentMembers: Set<String> = [
+        "v", "kind", "origin", "origin_key", "created", "label", "exercise", "body",
+    ]
+
     /// Builds and signs a new record.
     /// - Parameters:
     ///   - kind: what the record is.

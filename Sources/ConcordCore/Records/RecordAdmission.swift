@@ -23,6 +23,9 @@ public enum RecordAdmission {
                 )
             )
         }
+        if let extra = record.content.objectValue?.keys.sorted().first(where: { !Record.contentMembers.contains($0) }) {
+            throw .invalid(InputError(pointer: "/" + pointerToken(extra), detail: "is not a member of a record"))
+        }
         if let pointer = firstNUL(in: record.content, at: "") {
             throw .invalid(InputError(pointer: pointer, detail: "holds a NUL character (U+0000), which no field may"))
         }

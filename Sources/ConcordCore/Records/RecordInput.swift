@@ -158,6 +158,7 @@ public enum RecordInput {
             throw InputError(pointer: "/reason", detail: "is required: say why the record is withdrawn")
         }
         guard reason.utf8.count <= 4096 else { throw InputError(pointer: "/reason", detail: "is longer than 4096 bytes") }
+        guard !reason.utf8.contains(0) else { throw InputError(pointer: "/reason", detail: "holds a NUL character (U+0000)") }
         guard record.kind != .retraction else {
             throw InputError(pointer: "", detail: "a retraction cannot itself be retracted")
         }

@@ -1,11 +1,12 @@
+import Foundation
 import HTTPTypes
 import Synchronization
 
 /// Runs the node's heavy computations (risk registers, plans) off the request's task, a few at a time and each
 /// within a time limit, so that a costly request gets a 503 problem instead of holding the node's cores.
 ///
-/// The work runs in a child task that is cancelled when the limit passes; the simulations and the planner's
-/// search look at cancellation as they go and stop.
+/// The work runs in a child task, on the node's computation threads, that is cancelled when the limit passes;
+/// the simulations and the planner's search look at cancellation as they go and stop.
 final class ComputeLimit: Sendable {
     /// The most computations running at once; more are refused at once with a 503.
     let concurrent: Int
@@ -36,7 +37,7 @@ final class ComputeLimit: Sendable {
         defer { running.withLock { $0 -= 1 } }
         let limit = timeLimit
         return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await work() }
+            group.addTask(executorPreference: ComputeThreads.shared) { try await work() }
             group.addTask {
                 try await Task.sleep(for: limit)
                 return nil
@@ -56,5 +57,44 @@ extension Problem {
     /// 503: the node will not do this now; the request may be sent again later.
     static func busy(_ detail: String) -> Problem {
         Problem(slug: "busy", title: "Too busy to compute this now", status: .serviceUnavailable, detail: detail)
+    }
+}
+
+/// Threads of the node's own for heavy computations. Swift's shared pool has one thread a core and runs the
+/// request handlers too; a simulation that kept every one of those threads busy would hold back every check,
+/// and the timer that stops it, until it ended. On threads of their own, the computations are preempted by the
+/// operating system like any other thread, and the pool stays free for requests.
+final class ComputeThreads: TaskExecutor, @unchecked Sendable {
+    /// The process's computation threads, one a core, started on first use.
+    static let shared = ComputeThreads(threads: max(1, ProcessInfo.processInfo.activeProcessorCount))
+
+    private let condition = NSCondition()
+    /// Jobs waiting for a thread, oldest first; guarded by `condition`.
+    private var waiting: [UnownedJob] = []
+
+    private init(threads: Int) {
+        for n in 0..<threads {
+            let thread = Thread { [self] in serve() }
+            thread.name = "concord-compute-\(n)"
+            thread.start()
+        }
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        condition.lock()
+        waiting.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func serve() {
+        while true {
+            condition.lock()
+            while waiting.isEmpty { condition.wait() }
+            let job = waiting.removeFirst()
+            condition.unlock()
+            job.runSynchronously(on: asUnownedTaskExecutor())
+        }
     }
 }

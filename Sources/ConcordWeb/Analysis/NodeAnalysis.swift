@@ -374,9 +374,39 @@ final class NodeAnalysis: Service, Sendable {
         let now = Timestamp.now()
         let day = now.milliseconds / 86_400_000
         if let cached = publishedLandscape.withLock({ $0 }), cached.day == day { return cached.aggregate }
-        let aggregate = Landscape.published(from: try await heldReports(), origin: nodeID, rates: rates, k: k, now: now)
+        let (reports, withdrawn) = try await ownReportsForPublication()
+        let aggregate = Landscape.published(
+            from: reports,
+            withdrawn: withdrawn,
+            origin: nodeID,
+            rates: rates,
+            k: k,
+            now: now
+        )
         publishedLandscape.withLock { $0 = (day, aggregate) }
         return aggregate
+    }
+
+    /// This node's own reports, withdrawn ones included, with when each withdrawn one was retracted: a closed
+    /// month is published as it stood at its cutoff, so a later retraction must not change it.
+    private func ownReportsForPublication() async throws -> ([ReportFacts], withdrawn: [String: Timestamp]) {
+        var reports: [ReportFacts] = []
+        var retractions: [(report: String, retraction: String)] = []
+        let origin = nodeID
+        try await store.forEachPage(of: .report) { page in
+            for stored in page where stored.record.origin == origin {
+                guard let report = ReportFacts(record: stored.record) else { continue }
+                reports.append(report)
+                if let retraction = stored.retractedBy { retractions.append((report.id, retraction)) }
+            }
+        }
+        var withdrawn: [String: Timestamp] = [:]
+        for (report, retraction) in retractions {
+            // A retraction always precedes its effect in the store; were it missing, the report counts as
+            // withdrawn from the start.
+            withdrawn[report] = try await store.record(id: retraction)?.record.created ?? Timestamp(milliseconds: 0)
+        }
+        return (reports, withdrawn)
     }
 
     /// The aggregates `peers` share, fetched (signed) with `client`, each at most once a minute; a peer that
