@@ -9,8 +9,9 @@ import Prometheus
 
 /// `POST /api/v1/indicators`: bulk import of indicators as NDJSON, one result line per input line.
 ///
-/// Lines are read as they stream in and written in batches of `batchSize`, each batch one transaction; a bad
-/// line gets its own problem and does not stop the others. The last line of the answer is a summary.
+/// Lines are read as they stream in and written in batches of `batchSize` lines or 1 MiB, each batch one
+/// transaction; a bad line gets its own problem and does not stop the others. The last line of the answer is a
+/// summary.
 struct IndicatorController {
     let node: RunningNode
     let batchSize = 2000
@@ -33,6 +34,7 @@ struct IndicatorController {
             body: ResponseBody { writer in
                 var splitter = LineSplitter(maxBytes: node.limits.maxLineBytes)
                 var pending: [(line: Int, input: LineSplitter.Line)] = []
+                var pendingBytes = 0
                 var lineNumber = 0
                 var summary = ImportSummary()
                 var truncated = false
@@ -44,9 +46,13 @@ struct IndicatorController {
                         }
                         lineNumber += 1
                         pending.append((lineNumber, line))
-                        if pending.count >= batchSize {
+                        if case .text(let bytes) = line { pendingBytes += bytes.count }
+                        // A batch ends at `batchSize` lines or 1 MiB of them, so that long lines cannot make one
+                        // request hold much memory.
+                        if pending.count >= batchSize || pendingBytes >= 1 << 20 {
                             try await writer.write(try await Self.process(pending, node: node, summary: &summary))
                             pending.removeAll(keepingCapacity: true)
+                            pendingBytes = 0
                         }
                     }
                 }
