@@ -76,5 +76,13 @@ struct FederationWireTests {
         #expect(SignedProfile.verify(document, expectedNodeID: key.nodeID)?.jurisdiction == "FJ")
         #expect(SignedProfile.verify(document, expectedNodeID: NodeKey().nodeID) == nil)
         #expect(SignedProfile.verify(document.adding("jurisdiction", .string("AU")), expectedNodeID: key.nodeID) == nil)
+        // Signed, but naming no country: the jurisdiction is refused, so the peer is served nothing yet.
+        for code in ["Fiji", "XX", "fj", String(repeating: "F", count: 100_000)] {
+            let odd = SignedProfile.make(
+                profile: NodeProfile(organisation: "Odd", kind: .lawEnforcement, jurisdiction: code),
+                key: key
+            )
+            #expect(SignedProfile.verify(odd, expectedNodeID: key.nodeID) == nil, "\(code.prefix(8))")
+        }
     }
 }

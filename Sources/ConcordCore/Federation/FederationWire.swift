@@ -24,13 +24,14 @@ public enum SignedProfile {
     }
 
     /// Checks a signed profile against the node id a peer was pinned to.
-    /// - Returns: the peer's public key and jurisdiction, or nil when the document does not prove that id.
+    /// - Returns: the peer's public key and jurisdiction, or nil when the document does not prove that id or names
+    ///   no ISO 3166-1 country code as its jurisdiction (sharing rules match jurisdictions by code).
     public static func verify(_ document: JSONValue, expectedNodeID: String) -> (publicKey: Data, jurisdiction: String)? {
         guard case .object(var members) = document, let signatureText = members.removeValue(forKey: "signature")?.stringValue,
             let signature = ByteText.fromBase64url(signatureText), let keyText = members["public_key"]?.stringValue,
             let publicKey = ByteText.fromBase64url(keyText), publicKey.count == 32,
             NodeID.derive(publicKey: publicKey) == expectedNodeID, members["node_id"]?.stringValue == expectedNodeID,
-            let jurisdiction = members["jurisdiction"]?.stringValue,
+            let jurisdiction = members["jurisdiction"]?.stringValue, Jurisdiction.codes.contains(jurisdiction),
             NodeID.verify(signature: signature, message: JSONValue.object(members).canonicalData, publicKey: publicKey)
         else { return nil }
         return (publicKey, jurisdiction)
