@@ -19,10 +19,11 @@ final class ComputeLimit: Sendable {
         self.timeLimit = timeLimit
     }
 
-    /// Why a computation was not run to its end.
-    struct Refusal: Error {}
-
     /// Runs `work` under the limits.
+    ///
+    /// The answer comes when the work ends or the limit passes, whichever is first: a cancelled computation may
+    /// take a moment to notice (or to get a thread, when others hold them), and the caller does not wait for
+    /// that. Its slot stays taken until the work has really stopped, so the cap on computations holds.
     /// - Throws: a 503 problem when too many computations run already or `work` takes longer than the time limit;
     ///   otherwise what `work` throws.
     func run<T: Sendable>(_ what: String, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
@@ -34,21 +35,67 @@ final class ComputeLimit: Sendable {
         guard admitted else {
             throw Problem.busy("\(concurrent) computations are running already; try again in a few seconds")
         }
-        defer { running.withLock { $0 -= 1 } }
         let limit = timeLimit
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask(executorPreference: ComputeThreads.shared) { try await work() }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return nil
+        let outcome = Outcome<T>()
+        let computation = Task(executorPreference: ComputeThreads.shared) { [self] in
+            defer { running.withLock { $0 -= 1 } }
+            do {
+                outcome.finish(.success(try await work()))
+            } catch {
+                outcome.finish(.failure(error))
             }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let result = first else {
-                throw Problem.busy(
-                    "the \(what) took longer than \(limit.components.seconds) s and was stopped; ask for less (fewer trials, a smaller catalogue)"
-                )
+        }
+        let timer = Task {
+            try? await Task.sleep(for: limit)
+            if !Task.isCancelled { outcome.finish(nil) }
+        }
+        defer {
+            timer.cancel()
+            computation.cancel()
+        }
+        let result = await withTaskCancellationHandler {
+            await outcome.value()
+        } onCancel: {
+            outcome.finish(nil)
+        }
+        guard let result else {
+            throw Problem.busy(
+                "the \(what) took longer than \(limit.components.seconds) s and was stopped; ask for less (fewer trials, a smaller catalogue)"
+            )
+        }
+        return try result.get()
+    }
+}
+
+/// The first of a computation's result and its deadline, handed to the one waiting for it.
+private final class Outcome<T: Sendable>: Sendable {
+    private let state = Mutex<
+        (done: Bool, value: Result<T, any Error>?, waiter: CheckedContinuation<Result<T, any Error>?, Never>?)
+    >(
+        (false, nil, nil)
+    )
+
+    /// Settles the outcome (nil: the deadline passed or the caller went away); later calls are ignored.
+    func finish(_ value: Result<T, any Error>?) {
+        let waiter = state.withLock { s -> CheckedContinuation<Result<T, any Error>?, Never>? in
+            guard !s.done else { return nil }
+            s.done = true
+            s.value = value
+            defer { s.waiter = nil }
+            return s.waiter
+        }
+        waiter?.resume(returning: value)
+    }
+
+    /// Waits for the outcome.
+    func value() async -> Result<T, any Error>? {
+        await withCheckedContinuation { continuation in
+            let settled = state.withLock { s -> (Bool, Result<T, any Error>?) in
+                if s.done { return (true, s.value) }
+                s.waiter = continuation
+                return (false, nil)
             }
-            return result
+            if settled.0 { continuation.resume(returning: settled.1) }
         }
     }
 }
