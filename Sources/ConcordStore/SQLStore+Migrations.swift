@@ -105,6 +105,34 @@ extension SQLStore {
             sqlite: ["ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'green'"],
             postgres: ["ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'green'"]
         ),
+        // People who sign in to the node's pages, and their sessions (only hashes of the session secrets).
+        Migration(
+            version: 8,
+            sqlite: [
+                """
+                CREATE TABLE users (id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, role TEXT NOT NULL, \
+                password TEXT NOT NULL, created_ms INTEGER NOT NULL, failures INTEGER NOT NULL DEFAULT 0, \
+                locked_until_ms INTEGER, disabled_ms INTEGER)
+                """,
+                """
+                CREATE TABLE sessions (hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, csrf TEXT NOT NULL, \
+                created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL)
+                """,
+                "CREATE INDEX sessions_user ON sessions (user_id)",
+            ],
+            postgres: [
+                """
+                CREATE TABLE users (id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, role TEXT NOT NULL, \
+                password TEXT NOT NULL, created_ms BIGINT NOT NULL, failures INTEGER NOT NULL DEFAULT 0, \
+                locked_until_ms BIGINT, disabled_ms BIGINT)
+                """,
+                """
+                CREATE TABLE sessions (hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, csrf TEXT NOT NULL, \
+                created_ms BIGINT NOT NULL, expires_ms BIGINT NOT NULL)
+                """,
+                "CREATE INDEX sessions_user ON sessions (user_id)",
+            ]
+        ),
     ]
 
     /// Applies every migration newer than the store's schema, each in its own transaction.

@@ -43,6 +43,8 @@ public struct NodeConfiguration: Sendable {
     public var kAnonymity = 5
     /// The intervention catalogue plans choose from, costs in the base currency of `rates`; nil for the shipped one.
     public var catalogue: [Intervention]?
+    /// The scrypt cost of new and checked passwords for the pages' sign-in.
+    public var passwordCost = PasswordHasher.Cost.standard
 
     /// Creates a configuration; host defaults to loopback.
     public init(
@@ -151,7 +153,19 @@ public func buildApplication(
         throw error
     }
     let verifier = RequestVerifier(peers: store, nodeID: configuration.key.nodeID, maxSkew: configuration.maxClockSkew)
-    let router = buildRouter(node: node, verifier: verifier, catalogue: catalogue)
+    let pages: PageRenderer
+    do {
+        pages = try await PageRenderer.load()
+    } catch {
+        await store.close()
+        throw error
+    }
+    let router = buildRouter(
+        node: node,
+        verifier: verifier,
+        catalogue: catalogue,
+        pages: PageController(node: node, pages: pages, sessions: WebSessions(store: store, cost: configuration.passwordCost))
+    )
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "concord"),
@@ -176,7 +190,8 @@ public func buildApplication(
 func buildRouter(
     node: RunningNode,
     verifier: RequestVerifier,
-    catalogue: [Intervention]
+    catalogue: [Intervention],
+    pages: PageController
 ) -> Router<
     ConcordRequestContext
 > {
@@ -193,5 +208,6 @@ func buildRouter(
     AnalysisController(node: node, analysis: node.analysis).addRoutes(to: api)
     PlanController(node: node, analysis: node.analysis, catalogue: catalogue).addRoutes(to: api)
     FederationController(node: node, verifier: verifier).addRoutes(to: router.group("federation/v1"))
+    pages.addRoutes(to: router)
     return router
 }

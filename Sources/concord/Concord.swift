@@ -8,6 +8,7 @@ struct Concord: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, IDCommand.self, PeerCommand.self, CommunityCommand.self, ServeCommand.self,
             CampaignsCommand.self, LandscapeCommand.self, RisksCommand.self, PlanCommand.self, TokenCommand.self,
+            UserCommand.self,
             CheckCommand.self,
             ImportCommand.self,
             ExportCommand.self, NormalizeCommand.self, DemoCommand.self, SimulateCommand.self, BenchCommand.self,

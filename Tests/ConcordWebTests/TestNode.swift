@@ -23,6 +23,8 @@ struct TestTokens: Sendable {
     let admin: String
     /// An analyst token revoked before the node started (so the token cache never saw it live).
     let revoked: String
+    /// The password of the page accounts `ana` (analyst), `chk` (checker) and `root` (admin).
+    static let password = "a long test password"
 }
 
 /// One response of the node, kept as plain values for assertions.
@@ -180,6 +182,7 @@ enum TestNode {
             database: .sqlite(path: path)
         )
         configuration.limits = limits
+        configuration.passwordCost = .testing
         let app = try await buildApplication(configuration: configuration, logger: logger)
         let nodeID = key.nodeID
         try await app.test(.router) { client in
@@ -200,6 +203,14 @@ enum TestNode {
         let analyst = try await add(.analyst, "fraud analyst")
         let admin = try await add(.admin, "operator")
         let revoked = try await add(.analyst, "analyst who left")
+        for (name, role) in [("ana", TokenRole.analyst), ("chk", .checker), ("root", .admin)] {
+            _ = try await store.addUser(
+                id: UserName.newID(),
+                username: name,
+                role: role,
+                passwordHash: PasswordHasher.hash(TestTokens.password, cost: .testing)
+            )
+        }
         let wasLive = try await store.revokeToken(id: revoked.id)
         #expect(wasLive, "the revoked test token should have been live before revocation")
         return TestTokens(

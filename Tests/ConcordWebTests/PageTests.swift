@@ -1,0 +1,191 @@
+import ConcordCore
+import Foundation
+import HTTPTypes
+import Testing
+
+/// A browser's part in a page test: its cookies, and the CSRF token of the last page it read.
+struct Browser {
+    let node: NodeClient
+    var cookies: [String: String] = [:]
+
+    init(_ node: NodeClient) { self.node = node }
+
+    mutating func send(_ method: HTTPRequest.Method, _ uri: String, form: [(String, String)]? = nil) async throws -> Reply {
+        var headers: HTTPFields = [:]
+        if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ") }
+        let body = form.map { $0.map { NodeClient.formEncode($0.0) + "=" + NodeClient.formEncode($0.1) }.joined(separator: "&") }
+        let reply = try await node.send(
+            method,
+            uri,
+            token: nil,
+            body: body,
+            contentType: "application/x-www-form-urlencoded",
+            headers: headers
+        )
+        for value in reply.headers[values: .setCookie] {
+            let pair = value.split(separator: ";")[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard pair.count == 2 else { continue }
+            if value.contains("Max-Age=0") { cookies[String(pair[0])] = nil } else { cookies[String(pair[0])] = String(pair[1]) }
+        }
+        return reply
+    }
+
+    mutating func get(_ uri: String) async throws -> Reply { try await send(.get, uri) }
+
+    /// The CSRF token in a page's forms.
+    static func csrf(_ reply: Reply) -> String? {
+        guard let range = reply.text.range(of: #"name="csrf" value=""#) else { return nil }
+        return String(reply.text[range.upperBound...].prefix { $0 != "\"" })
+    }
+
+    /// Signs in as `user`; the reply of the sign-in POST.
+    @discardableResult
+    mutating func signIn(_ user: String, password: String = TestTokens.password) async throws -> Reply {
+        let page = try await get("/login")
+        let token = Self.csrf(page) ?? ""
+        return try await send(.post, "/login", form: [("csrf", token), ("username", user), ("password", password)])
+    }
+}
+
+@Suite("Pages")
+struct PageTests {
+    @Test("signing in gives a session cookie that is Secure, HttpOnly and SameSite; signing out ends it")
+    func signInAndOut() async throws {
+        try await TestNode.run { node in
+            var browser = Browser(node)
+            let anonymous = try await browser.get("/campaigns")
+            #expect(anonymous.status == .seeOther)
+            #expect(anonymous.headers[.location] == "/login")
+
+            let wrong = try await browser.signIn("ana", password: "not the password")
+            #expect(wrong.status == .unauthorized)
+            #expect(wrong.text.contains("The user name or password is wrong"))
+            #expect(browser.cookies["concord_session"] == nil)
+
+            let signedIn = try await browser.signIn("ana")
+            #expect(signedIn.status == .seeOther)
+            let cookie = try #require(signedIn.headers[values: .setCookie].first { $0.hasPrefix("concord_session=") })
+            for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] { #expect(cookie.contains(attribute)) }
+
+            let dashboard = try await browser.get("/")
+            #expect(dashboard.status == .ok)
+            #expect(dashboard.text.contains("<h1>Dashboard</h1>"))
+            #expect(dashboard.text.contains("<title>Dashboard · Concord · Test Anti-Scam Centre</title>"))
+            #expect(dashboard.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
+            #expect(dashboard.headers[.cacheControl] == "no-store")
+
+            let session = try #require(browser.cookies["concord_session"])
+            let out = try await browser.send(.post, "/logout", form: [("csrf", Browser.csrf(dashboard) ?? "")])
+            #expect(out.status == .seeOther)
+            // The old cookie, replayed, no longer opens a page.
+            browser.cookies["concord_session"] = session
+            #expect(try await browser.get("/").headers[.location] == "/login")
+        }
+    }
+
+    @Test("five wrong passwords in a row lock the account: even the right one is refused while locked")
+    func lockout() async throws {
+        try await TestNode.run { node in
+            var browser = Browser(node)
+            for _ in 0..<4 { #expect(try await browser.signIn("ana", password: "guess guess guess").status == .unauthorized) }
+            let fifth = try await browser.signIn("ana", password: "guess guess guess")
+            #expect(fifth.status == .tooManyRequests)
+            #expect(fifth.text.contains("locked until"))
+            let right = try await browser.signIn("ana")
+            #expect(right.status == .tooManyRequests)
+            #expect(browser.cookies["concord_session"] == nil)
+            // Another account is not affected.
+            #expect(try await browser.signIn("root").status == .seeOther)
+        }
+    }
+
+    @Test("a form posted without its CSRF token, or with another session's, is refused and changes nothing")
+    func csrf() async throws {
+        try await TestNode.run { node in
+            var other = Browser(node)
+            try await other.signIn("root")
+            let othersToken = Browser.csrf(try await other.get("/report")) ?? ""
+
+            var browser = Browser(node)
+            try await browser.signIn("ana")
+            let report: [(String, String)] = [
+                ("typology", "investment"), ("jurisdiction", "TH"), ("kind", "phone"), ("value", "081 777 1234"),
+                ("tlp", "green"), ("action", "save"),
+            ]
+            #expect(try await browser.send(.post, "/report", form: report).status == .forbidden)
+            #expect(try await browser.send(.post, "/report", form: [("csrf", othersToken)] + report).status == .forbidden)
+            #expect(
+                try await browser.send(.post, "/login", form: [("username", "ana"), ("password", TestTokens.password)]).status
+                    == .forbidden
+            )
+            let check = try await node.check(kind: "phone", value: "081 777 1234")
+            #expect(check["flagged"] == .bool(false))
+
+            let token = Browser.csrf(try await browser.get("/report")) ?? ""
+            let saved = try await browser.send(.post, "/report", form: [("csrf", token)] + report)
+            #expect(saved.status == .ok)
+            #expect(saved.text.contains("Report saved as"))
+            #expect(try await node.check(kind: "phone", value: "081 777 1234")["flagged"] == .bool(true))
+        }
+    }
+
+    @Test("a checker sees the check page only; analyst pages answer 403")
+    func checkerPages() async throws {
+        try await TestNode.run { node in
+            var browser = Browser(node)
+            try await browser.signIn("chk")
+            #expect(try await browser.get("/").headers[.location] == "/check")
+            for page in ["/campaigns", "/report", "/campaigns/abc"] {
+                let reply = try await browser.get(page)
+                #expect(reply.status == .forbidden, "\(page)")
+                #expect(reply.text.contains("needs the analyst role"))
+            }
+            let checkPage = try await browser.get("/check")
+            #expect(checkPage.status == .ok)
+            #expect(!checkPage.text.contains("href=\"/campaigns\""))
+        }
+    }
+
+    @Test("the report form shows field errors beside the fields, identifiers as they will be read, and escapes what was typed")
+    func reportForm() async throws {
+        try await TestNode.run { node in
+            var browser = Browser(node)
+            try await browser.signIn("ana")
+            let token = Browser.csrf(try await browser.get("/report")) ?? ""
+            let preview = try await browser.send(
+                .post,
+                "/report",
+                form: [
+                    ("csrf", token), ("typology", "romance"), ("jurisdiction", "TH"), ("loss_amount", "12.345"),
+                    ("loss_currency", "THB"), ("kind", "phone"), ("value", "081 234 5678"), ("kind", "email"),
+                    ("value", "not an address"), ("narrative", "<script>alert(1)</script>"), ("tlp", "amber"),
+                    ("action", "preview"),
+                ]
+            )
+            #expect(preview.status == .unprocessableContent)
+            #expect(preview.text.contains("+66812345678"))
+            #expect(preview.text.contains(#"<span class="field-error" id="identifier1">"#))
+            #expect(preview.text.contains("at most 2 decimals"))
+            #expect(preview.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+            #expect(!preview.text.contains("<script>"))
+            #expect(try await node.check(kind: "phone", value: "081 234 5678")["flagged"] == .bool(false))
+        }
+    }
+
+    @Test("checking pasted identifiers of mixed kinds reads each and says which were reported")
+    func checkPage() async throws {
+        try await TestNode.run { node in
+            _ = try await node.fileReport()
+            var browser = Browser(node)
+            try await browser.signIn("ana")
+            let token = Browser.csrf(try await browser.get("/check")) ?? ""
+            let lines = [Fixtures.phone, "https://example.org/page", "nobody@example.org", "0x12"].joined(separator: "\n")
+            let reply = try await browser.send(.post, "/check", form: [("csrf", token), ("identifiers", lines)])
+            #expect(reply.status == .ok)
+            #expect(reply.text.contains(#"<td class="flagged">Reported</td>"#))
+            #expect(reply.text.contains("email: nobody@example.org"))
+            #expect(reply.text.contains("url: https://example.org/page"))
+            #expect(reply.text.contains("Not readable"))
+        }
+    }
+}
