@@ -78,7 +78,9 @@ struct DemoCommand: AsyncParsableCommand {
         let database = DatabaseLocation.sqlite(path: directory.sqlitePath)
         let store = try await SQLStore.open(database, logger: logger)
         var tokens: [(TokenRole, String)] = []
+        let password = WebPassword.generate()
         do {
+            try await DemoAccounts.ensure(in: store, password: password)
             for role in [TokenRole.admin, .analyst, .checker] {
                 let secret = TokenSecret.generate()
                 _ = try await store.addToken(id: secret.id, hash: secret.hash, role: role, label: "demo \(role.rawValue)")
@@ -104,7 +106,7 @@ struct DemoCommand: AsyncParsableCommand {
             var iterator = portStream.makeAsyncIterator()
             guard let bound = await iterator.next() else { return }
             let url = "http://127.0.0.1:\(bound)"
-            printBanner(url: url, node: key.nodeID, dataDir: path, tokens: tokens)
+            printBanner(url: url, node: key.nodeID, dataDir: path, tokens: tokens, password: password)
             if selfTest {
                 let token = tokens.first { $0.0 == .analyst }?.1 ?? ""
                 let passed = await DemoSelfTest(baseURL: url, token: token).run()
@@ -172,13 +174,14 @@ struct DemoCommand: AsyncParsableCommand {
         "tlp": .string("green"),
     ])
 
-    private func printBanner(url: String, node: String, dataDir: String, tokens: [(TokenRole, String)]) {
-        var lines = [
-            "",
-            "Concord demo node \(node)",
-            "  URL       \(url)",
-            "  data dir  \(dataDir)",
-        ]
+    private func printBanner(url: String, node: String, dataDir: String, tokens: [(TokenRole, String)], password: String) {
+        var lines =
+            [
+                "",
+                "Concord demo node \(node)",
+                "  URL       \(url)",
+                "  data dir  \(dataDir)",
+            ] + DemoAccounts.banner(password: password)
         for (role, token) in tokens {
             lines.append("  \(role.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(token)")
         }
@@ -249,7 +252,13 @@ extension DemoCommand {
             ?? FileManager.default.temporaryDirectory.appendingPathComponent(
                 "concord-region-\(UInt32.random(in: 0...UInt32.max))"
             )
-        let region = RegionDemo(count: nodes, basePort: port, reportsPerNode: min(reports, 50), logger: logger)
+        let region = RegionDemo(
+            count: nodes,
+            basePort: port,
+            reportsPerNode: min(reports, 50),
+            logger: logger,
+            password: WebPassword.generate()
+        )
         let (running, services) = try await region.build(in: root)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

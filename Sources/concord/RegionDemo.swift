@@ -112,6 +112,8 @@ struct RegionDemo {
     let basePort: Int
     let reportsPerNode: Int
     let logger: Logger
+    /// The password of every member's demo accounts.
+    let password: String
 
     /// Creates the members' data directories, keys, tokens and peerings, then builds their applications.
     func build(in root: URL) async throws -> (running: [Running], services: [any Service]) {
@@ -145,6 +147,7 @@ struct RegionDemo {
             let secret = TokenSecret.generate()
             do {
                 _ = try await store.addToken(id: secret.id, hash: secret.hash, role: .analyst, label: "demo")
+                try await DemoAccounts.ensure(in: store, password: password)
                 for (a, b) in Self.links where names.contains(a) && names.contains(b) && (a == member.name || b == member.name) {
                     let other = a == member.name ? b : a
                     guard let index = chosen.firstIndex(where: { $0.name == other }) else { continue }
@@ -199,6 +202,9 @@ struct RegionDemo {
                 }
                 .map { "\($0.0)-\($0.1)" }.joined(separator: ", ")
         )
+        lines.append("")
+        lines.append("Pages: open any url above in a browser and sign in on every node with")
+        lines += DemoAccounts.banner(password: password)
         printLine(lines.joined(separator: "\n"))
     }
 }
