@@ -330,7 +330,8 @@ struct PageController: Sendable {
                     "jurisdictions": c.jurisdictions.joined(separator: ", "), "crossBorder": c.crossBorder,
                     "typologies": c.typologies.map { "\($0.typology.rawValue) (\($0.reports))" }.joined(separator: ", "),
                     "victims": c.victims, "loss": String(format: "%.2f", total.amount), "currency": analysis.rates.base,
-                    "unconverted": total.unconverted.map { "\($0.decimalText) \($0.currency)" }.joined(separator: ", "),
+                    "unconverted": total.unconverted.isEmpty
+                        ? nil : total.unconverted.map { "\($0.decimalText) \($0.currency)" }.joined(separator: ", "),
                     "firstSeen": c.firstSeen.date, "lastSeen": c.lastSeen.date,
                     "recent": c.growth.recent, "previous": c.growth.previous, "graph": graph,
                     "lossChart": SVGChart.columns(

@@ -40,10 +40,10 @@ struct PageRenderer: Sendable {
         values: [String: Any] = [:],
         headers extra: HTTPFields = [:]
     ) -> Response {
-        var context = values
+        var context = Self.present(values)
         context["title"] = title
         context["organisation"] = node.profile.organisation
-        context["jurisdiction"] = node.profile.jurisdiction
+        context["nodeJurisdiction"] = node.profile.jurisdiction
         context["nodeShort"] = String(node.key.nodeID.prefix(16))
         if let session {
             context["user"] = true
@@ -59,6 +59,26 @@ struct PageRenderer: Sendable {
         headers[.contentType] = "text/html; charset=utf-8"
         headers.append(contentsOf: extra)
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// `values` without absent optionals, at any depth: Mustache would print an absent value as "nil" where an
+    /// inverted section or nothing at all is meant.
+    static func present(_ values: [String: Any]) -> [String: Any] {
+        values.compactMapValues(presentValue)
+    }
+
+    private static func presentValue(_ value: Any) -> Any? {
+        let mirror = Mirror(reflecting: value)
+        if mirror.displayStyle == .optional {
+            guard let wrapped = mirror.children.first?.value else { return nil }
+            return presentValue(wrapped)
+        }
+        switch value {
+        case let dictionary as [String: Any]: return present(dictionary)
+        case let list as [[String: Any]]: return list.map(present)
+        case let list as [Any]: return list.compactMap(presentValue)
+        default: return value
+        }
     }
 
     /// A 303 to `location`, optionally setting a cookie.

@@ -1,0 +1,209 @@
+"""Browser test of the node's pages: Debian's chromium driven by Playwright, against a real `concord demo`.
+
+Usage: python3 scripts/browser_test.py path/to/concord [--screenshots DIR]
+
+Starts a demo region of three nodes on loopback (no simulator), signs in as the demo's analyst, files two
+reports through the report form (the second in another jurisdiction, sharing a phone number with the first),
+checks the number on the check page, watches the dashboard's campaign count and the campaigns page change,
+opens the new campaign's page, sends a form without its CSRF token (refused), signs in as the checker (analyst
+pages refused), and checks that every page has a title and one heading and fits a 360 px wide screen.
+With --screenshots, saves a PNG of each main page there.
+"""
+import argparse
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = next(
+    (p for p in ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser") if os.path.exists(p)),
+    None,
+)
+
+
+def start_demo(binary, directory):
+    """Starts the demo and returns (process, urls, password) once it has printed its table."""
+    process = subprocess.Popen(
+        [binary, "demo", "--nodes", "3", "--port", "0", "--rate", "0", "--data-dir", directory],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    urls, password, deadline = [], None, time.time() + 120
+    while time.time() < deadline and password is None:
+        line = process.stdout.readline()
+        if not line:
+            if process.poll() is not None:
+                raise SystemExit(f"the demo exited with {process.returncode} before it was ready")
+            continue
+        urls += re.findall(r"http://127\.0\.0\.1:\d+", line)
+        found = re.search(r"password (\S+)", line)
+        if found:
+            password = found.group(1)
+    if not urls or password is None:
+        raise SystemExit("the demo did not print its addresses and password")
+    return process, urls, password
+
+
+class Run:
+    def __init__(self, screenshots):
+        self.failures = []
+        self.screenshots = screenshots
+
+    def expect(self, what, ok, detail=""):
+        print(("ok   " if ok else "FAIL ") + what + (f": {detail}" if detail and not ok else ""))
+        if not ok:
+            self.failures.append(what)
+
+    def page_basics(self, page, name):
+        title = page.title()
+        headings = page.locator("h1").count()
+        self.expect(f"{name} has a title and one h1", bool(title) and headings == 1, f"title {title!r}, {headings} h1")
+        unlabelled = page.evaluate(
+            """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+                 .filter(e => !(e.id && document.querySelector(`label[for="${e.id}"]`)) && !e.closest('label'))
+                 .map(e => e.name)"""
+        )
+        self.expect(f"{name}: every input has a label", not unlabelled, f"unlabelled: {unlabelled}")
+
+    def shot(self, page, name):
+        if self.screenshots:
+            page.screenshot(path=os.path.join(self.screenshots, f"{name}.png"), full_page=True)
+
+
+def sign_in(page, base, user, password):
+    page.goto(base + "/login")
+    page.fill("#username", user)
+    page.fill("#password", password)
+    page.click("main button[type=submit]")
+
+
+def file_report(page, base, jurisdiction, phone, narrative):
+    page.goto(base + "/report")
+    page.select_option("#typology", "investment")
+    page.fill("#jurisdiction", jurisdiction)
+    page.fill("#loss_amount", "2500")
+    page.fill("#loss_currency", "USD")
+    page.select_option("#kind0", "phone")
+    page.fill("#value0", phone)
+    page.fill("#narrative", narrative)
+    page.select_option("#tlp", "green")
+    page.click("button[value=preview]")
+
+
+def campaign_count(page, base):
+    page.goto(base + "/")
+    text = page.locator(".tile").nth(2).inner_text()
+    return int(re.match(r"\s*(\d+)", text).group(1))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("binary")
+    parser.add_argument("--screenshots")
+    args = parser.parse_args()
+    if CHROMIUM is None:
+        raise SystemExit("no chromium: apt-get install chromium")
+    if args.screenshots:
+        os.makedirs(args.screenshots, exist_ok=True)
+    run = Run(args.screenshots)
+    directory = tempfile.mkdtemp(prefix="concord-browser-")
+    process, urls, password = start_demo(os.path.abspath(args.binary), directory)
+    base = urls[0]
+    phone = "+6681" + str(random.randint(1000000, 9999999))
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+
+            page.goto(base + "/campaigns")
+            run.expect("a page without a session sends the browser to sign in", page.url.endswith("/login"), page.url)
+            run.page_basics(page, "sign-in page")
+            run.shot(page, "login")
+            sign_in(page, base, "analyst", "wrong password, surely")
+            run.expect("a wrong password is refused", "wrong" in page.locator("p.error").inner_text())
+            sign_in(page, base, "analyst", password)
+            run.expect("the analyst signs in to the dashboard", page.locator("h1").inner_text() == "Dashboard")
+            before = campaign_count(page, base)
+            run.page_basics(page, "dashboard")
+
+            file_report(page, base, "TH", phone[3:].rjust(10, "0"), "Investment group on a messaging app.")
+            shown = page.locator(".hint code").first.inner_text() if page.locator(".hint code").count() else ""
+            run.expect("the report form shows the number as it will be read", shown == phone, shown)
+            run.page_basics(page, "report form")
+            run.shot(page, "report")
+            page.click("button[value=save]")
+            run.expect("the report is saved", "Report saved as" in page.content())
+            file_report(page, base, "MY", phone, "Same group, victim in Malaysia.")
+            page.click("button[value=save]")
+            run.expect("a second report, from Malaysia, is saved", "Report saved as" in page.content())
+
+            page.goto(base + "/check")
+            page.fill("#identifiers", f"{phone}\nnobody-{random.randint(1, 10**6)}@example.org")
+            page.click("main button[type=submit]")
+            verdicts = page.locator("tbody td.flagged, tbody td.clear").all_inner_texts()
+            run.expect("the check page says the reported number is reported, the other not", verdicts == ["Reported", "Not reported"], str(verdicts))
+            run.page_basics(page, "check page")
+            run.shot(page, "check")
+
+            after, deadline = before, time.time() + 15
+            while after <= before and time.time() < deadline:
+                time.sleep(0.5)
+                after = campaign_count(page, base)
+            run.expect("the dashboard counts one more campaign", after == before + 1, f"{before} -> {after}")
+            run.shot(page, "dashboard")
+
+            page.goto(base + "/campaigns?cross_border=1&jurisdiction=MY")
+            run.page_basics(page, "campaigns page")
+            run.shot(page, "campaigns")
+            found = None
+            for link in page.locator("tbody a").all():
+                href = link.get_attribute("href")
+                detail = context.new_page()
+                detail.goto(base + href)
+                if phone in detail.content():
+                    found = detail
+                    break
+                detail.close()
+            run.expect("the new cross-border campaign has a page naming the number", found is not None)
+            if found:
+                run.page_basics(found, "campaign page")
+                run.expect("the campaign page draws its link graph", found.locator("figure svg").count() >= 2)
+                run.shot(found, "campaign")
+
+            refused = context.request.post(base + "/report", form={"typology": "job", "kind": "phone", "value": phone, "action": "save"})
+            run.expect("a form posted without its CSRF token is refused", refused.status == 403, str(refused.status))
+
+            page.set_viewport_size({"width": 360, "height": 800})
+            for path in ["/", "/campaigns", "/report", "/check"]:
+                page.goto(base + path)
+                width = page.evaluate("document.documentElement.scrollWidth")
+                run.expect(f"{path} fits a 360 px screen", width <= 360, f"{width} px wide")
+
+            checker = browser.new_context().new_page()
+            sign_in(checker, base, "checker", password)
+            run.expect("the checker lands on the check page", checker.url.endswith("/check"), checker.url)
+            for path in ["/campaigns", "/report"]:
+                response = checker.goto(base + path)
+                run.expect(f"the checker cannot open {path}", response.status == 403, str(response.status))
+            browser.close()
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        shutil.rmtree(directory, ignore_errors=True)
+    print(f"browser test: {len(run.failures)} failures")
+    sys.exit(1 if run.failures else 0)
+
+
+if __name__ == "__main__":
+    main()
