@@ -5,7 +5,7 @@ Usage: python3 scripts/browser_test.py path/to/concord [--screenshots DIR]
 Starts a demo region of three nodes on loopback (no simulator), signs in as the demo's analyst, files two
 reports through the report form (the second in another jurisdiction, sharing a phone number with the first),
 checks the number on the check page, watches the dashboard's campaign count and the campaigns page change,
-opens the new campaign's page, sends a form without its CSRF token (refused), signs in as the checker (analyst
+opens the new campaign's page, reads the risk register and a plan, sends a form without its CSRF token (refused), signs in as the checker (analyst
 pages refused), and checks that every page has a title and one heading and fits a 360 px wide screen.
 With --screenshots, saves a PNG of each main page there.
 """
@@ -74,7 +74,7 @@ class Run:
 
     def shot(self, page, name):
         if self.screenshots:
-            page.screenshot(path=os.path.join(self.screenshots, f"{name}.png"), full_page=True)
+            page.screenshot(path=os.path.join(self.screenshots, f"{name}.png"), full_page=name != "risks")
 
 
 def sign_in(page, base, user, password):
@@ -178,11 +178,24 @@ def main():
                 run.expect("the campaign page draws its link graph", found.locator("figure svg").count() >= 2)
                 run.shot(found, "campaign")
 
+            page.goto(base + "/risks")
+            run.page_basics(page, "risk register")
+            curves = page.locator("figure svg polyline").count()
+            run.expect("the risk register draws a loss exceedance curve for each risk", curves >= 1, f"{curves} curves")
+            run.shot(page, "risks")
+            page.goto(base + "/plan")
+            page.fill("#budget", "2000000")
+            page.click("main button[type=submit]")
+            picks = page.locator("tbody tr").count()
+            run.expect("a plan for 2,000,000 chooses interventions and says why", picks >= 1 and "With more" in page.content(), f"{picks} picks")
+            run.page_basics(page, "plan")
+            run.shot(page, "plan")
+
             refused = context.request.post(base + "/report", form={"typology": "job", "kind": "phone", "value": phone, "action": "save"})
             run.expect("a form posted without its CSRF token is refused", refused.status == 403, str(refused.status))
 
             page.set_viewport_size({"width": 360, "height": 800})
-            for path in ["/", "/campaigns", "/report", "/check"]:
+            for path in ["/", "/campaigns", "/report", "/check", "/risks", "/plan?budget=2000000"]:
                 page.goto(base + path)
                 width = page.evaluate("document.documentElement.scrollWidth")
                 run.expect(f"{path} fits a 360 px screen", width <= 360, f"{width} px wide")
@@ -190,7 +203,7 @@ def main():
             checker = browser.new_context().new_page()
             sign_in(checker, base, "checker", password)
             run.expect("the checker lands on the check page", checker.url.endswith("/check"), checker.url)
-            for path in ["/campaigns", "/report"]:
+            for path in ["/campaigns", "/report", "/risks", "/plan"]:
                 response = checker.goto(base + path)
                 run.expect(f"the checker cannot open {path}", response.status == 403, str(response.status))
             browser.close()

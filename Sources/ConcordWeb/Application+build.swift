@@ -164,7 +164,12 @@ public func buildApplication(
         node: node,
         verifier: verifier,
         catalogue: catalogue,
-        pages: PageController(node: node, pages: pages, sessions: WebSessions(store: store, cost: configuration.passwordCost))
+        pages: PageController(
+            node: node,
+            pages: pages,
+            sessions: WebSessions(store: store, cost: configuration.passwordCost),
+            catalogue: catalogue
+        )
     )
     return Application(
         router: router,

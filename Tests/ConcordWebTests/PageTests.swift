@@ -188,4 +188,31 @@ struct PageTests {
             #expect(reply.text.contains("Not readable"))
         }
     }
+
+    @Test("the risk register and the plan render for an analyst; a bad budget is said, not a crash")
+    func risksAndPlan() async throws {
+        try await TestNode.run { node in
+            for n in 0..<6 {
+                _ = try await node.fileReport(
+                    #"{"typology":"job","jurisdiction":"TH","loss":{"amount":"50000","currency":"THB"},"identifiers":[{"kind":"phone","value":"081 400 100\#(n)"}]}"#
+                )
+            }
+            var browser = Browser(node)
+            try await browser.signIn("ana")
+            let risks = try await browser.get("/risks")
+            #expect(risks.status == .ok)
+            #expect(risks.text.contains("<h1>Risk register</h1>"))
+            #expect(risks.text.contains("<td>TH job</td>"))
+            #expect(risks.text.contains("<polyline"))
+            let plan = try await browser.get("/plan?budget=500000")
+            #expect(plan.status == .ok)
+            #expect(plan.text.contains("Chosen interventions"))
+            let bad = try await browser.get("/plan?budget=lots")
+            #expect(bad.status == .ok)
+            #expect(bad.text.contains("The budget must be a number"))
+            #expect(!bad.text.contains("Chosen interventions"))
+            let month = try await browser.get("/risks?as_of=13-2026")
+            #expect(month.text.contains("is not a month written YYYY-MM"))
+        }
+    }
 }

@@ -16,6 +16,45 @@ struct PlanController {
         group.post("plan", use: plan)
     }
 
+    /// Plans against the node's risk register as of `asOf`, under the compute limits; the API and the plan page
+    /// both come here.
+    /// - Returns: the plan and how many risks it weighed.
+    static func solve(
+        analysis: NodeAnalysis,
+        interventions: [Intervention],
+        asOf: String,
+        trials: Int,
+        seed: UInt64,
+        budget: Double,
+        hours: Double?,
+        fairShare: Double?,
+        nextStep: Double?,
+        only: Set<String>?
+    ) async throws -> (Plan, Int) {
+        let estimates = try await analysis.risks(asOf: asOf, trials: trials, seed: seed)
+        let risks = estimates.filter { only?.contains($0.inputs.jurisdiction) ?? true }.map {
+            RiskExposure(
+                jurisdiction: $0.inputs.jurisdiction,
+                typology: $0.inputs.typology,
+                expectedAnnualLoss: $0.expectedAnnualLoss
+            )
+        }
+        let request = PlanRequest(
+            risks: risks,
+            interventions: interventions,
+            budget: budget,
+            hours: hours,
+            fairShare: fairShare,
+            nextStep: nextStep
+        )
+        let plan = try await analysis.compute.run("plan") {
+            let plan = Planner.plan(request)
+            try Task.checkCancellation()
+            return plan
+        }
+        return (plan, risks.count)
+    }
+
     @Sendable func plan(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         _ = try context.require(.analyst)
         let json = try await request.jsonBody(context: context)
@@ -102,27 +141,18 @@ struct PlanController {
         }
         guard issues.isEmpty, let budget else { throw Problem.invalid(InputError(issues: issues)) }
 
-        let estimates = try await analysis.risks(asOf: asOf, trials: Int(trials ?? 20_000), seed: UInt64(seed ?? 1))
-        let risks = estimates.filter { only?.contains($0.inputs.jurisdiction) ?? true }.map {
-            RiskExposure(
-                jurisdiction: $0.inputs.jurisdiction,
-                typology: $0.inputs.typology,
-                expectedAnnualLoss: $0.expectedAnnualLoss
-            )
-        }
-        let request = PlanRequest(
-            risks: risks,
+        let (plan, riskCount) = try await Self.solve(
+            analysis: analysis,
             interventions: interventions,
+            asOf: asOf,
+            trials: Int(trials ?? 20_000),
+            seed: UInt64(seed ?? 1),
             budget: budget,
             hours: hours,
             fairShare: fairShare,
-            nextStep: nextStep
+            nextStep: nextStep,
+            only: only
         )
-        let plan = try await analysis.compute.run("plan") {
-            let plan = Planner.plan(request)
-            try Task.checkCancellation()
-            return plan
-        }
         struct Answer: Encodable {
             let asOf: String
             let baseCurrency: String
@@ -139,7 +169,7 @@ struct PlanController {
             Answer(
                 asOf: asOf,
                 baseCurrency: analysis.rates.base,
-                risks: risks.count,
+                risks: riskCount,
                 interventions: interventions.count,
                 plan: plan
             )

@@ -14,6 +14,8 @@ struct PageController: Sendable {
     let node: RunningNode
     let pages: PageRenderer
     let sessions: WebSessions
+    /// The intervention catalogue plans choose from.
+    let catalogue: [Intervention]
 
     /// The cookie that carries the sign-in form's CSRF token before there is a session.
     static let loginCookie = "concord_login"
@@ -34,6 +36,8 @@ struct PageController: Sendable {
         router.get("campaigns/{id}", use: campaign)
         router.get("check", use: checkPage)
         router.post("check", use: check)
+        router.get("risks", use: risks)
+        router.get("plan", use: plan)
         router.get("report", use: reportPage)
         router.post("report", use: report)
     }
