@@ -141,6 +141,10 @@ def main():
             run.shot(page, "report")
             page.click("button[value=save]")
             run.expect("the report is saved", "Report saved as" in page.content())
+            page.click("p.ok a")
+            run.expect("the saved report's page names its number", phone in page.content() and "TLP:GREEN" in page.content())
+            run.page_basics(page, "record page")
+            run.shot(page, "record")
             file_report(page, base, "MY", phone, "Same group, victim in Malaysia.")
             page.click("button[value=save]")
             run.expect("a second report, from Malaysia, is saved", "Report saved as" in page.content())
@@ -195,7 +199,7 @@ def main():
             run.expect("a form posted without its CSRF token is refused", refused.status == 403, str(refused.status))
 
             page.set_viewport_size({"width": 360, "height": 800})
-            for path in ["/", "/campaigns", "/report", "/check", "/risks", "/plan?budget=2000000"]:
+            for path in ["/", "/campaigns", "/report", "/check", "/risks", "/plan?budget=2000000", "/records"]:
                 page.goto(base + path)
                 width = page.evaluate("document.documentElement.scrollWidth")
                 run.expect(f"{path} fits a 360 px screen", width <= 360, f"{width} px wide")
@@ -203,7 +207,7 @@ def main():
             checker = browser.new_context().new_page()
             sign_in(checker, base, "checker", password)
             run.expect("the checker lands on the check page", checker.url.endswith("/check"), checker.url)
-            for path in ["/campaigns", "/report", "/risks", "/plan"]:
+            for path in ["/campaigns", "/report", "/risks", "/plan", "/records"]:
                 response = checker.goto(base + path)
                 run.expect(f"the checker cannot open {path}", response.status == 403, str(response.status))
             browser.close()

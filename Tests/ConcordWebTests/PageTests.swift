@@ -215,4 +215,41 @@ struct PageTests {
             #expect(month.text.contains("is not a month written YYYY-MM"))
         }
     }
+
+    @Test("the records page pages through the log with a cursor; a record's page shows its label, path and escaped text")
+    func recordPages() async throws {
+        try await TestNode.run { node in
+            var ids: [String] = []
+            for n in 0..<55 {
+                ids.append(
+                    try await node.fileReport(
+                        #"{"typology":"job","narrative":"<b>bold</b> & co","identifiers":[{"kind":"phone","value":"081 500 10\#(10 + n)"}]}"#
+                    )
+                )
+            }
+            var browser = Browser(node)
+            try await browser.signIn("ana")
+            let first = try await browser.get("/records?kind=report")
+            #expect(first.status == .ok)
+            #expect(first.text.contains(String(ids[0].prefix(12))))
+            #expect(!first.text.contains(String(ids[54].prefix(12))))
+            let next = try #require(
+                first.text.range(of: #"<a href="/records?after="#).map { range in
+                    String(first.text[first.text.index(range.lowerBound, offsetBy: 9)...].prefix { $0 != "\"" })
+                }
+            )
+            let second = try await browser.get(next.replacingOccurrences(of: "&amp;", with: "&"))
+            #expect(second.text.contains(String(ids[54].prefix(12))))
+            #expect(!second.text.contains(String(ids[0].prefix(12))))
+
+            let record = try await browser.get("/records/\(ids[3])")
+            #expect(record.status == .ok)
+            #expect(record.text.contains("TLP:AMBER"))
+            #expect(record.text.contains("written here"))
+            #expect(record.text.contains("+66815001013"))
+            #expect(record.text.contains("&lt;b&gt;bold&lt;/b&gt; &amp; co"))
+            #expect(try await browser.get("/records/\(String(repeating: "0", count: 64))").status == .notFound)
+            #expect(try await browser.get("/records/not-an-id").status == .notFound)
+        }
+    }
 }

@@ -36,6 +36,8 @@ struct PageController: Sendable {
         router.get("campaigns/{id}", use: campaign)
         router.get("check", use: checkPage)
         router.post("check", use: check)
+        router.get("records", use: records)
+        router.get("records/{id}", use: record)
         router.get("risks", use: risks)
         router.get("plan", use: plan)
         router.get("report", use: reportPage)
