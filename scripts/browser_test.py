@@ -195,11 +195,16 @@ def main():
             run.page_basics(page, "plan")
             run.shot(page, "plan")
 
+            page.goto(base + "/network")
+            run.page_basics(page, "peers and communities")
+            run.expect("the peers page lists this node's two peers", page.locator("section").first.locator("tbody tr").count() == 2)
+            run.shot(page, "network")
+
             refused = context.request.post(base + "/report", form={"typology": "job", "kind": "phone", "value": phone, "action": "save"})
             run.expect("a form posted without its CSRF token is refused", refused.status == 403, str(refused.status))
 
             page.set_viewport_size({"width": 360, "height": 800})
-            for path in ["/", "/campaigns", "/report", "/check", "/risks", "/plan?budget=2000000", "/records"]:
+            for path in ["/", "/campaigns", "/report", "/check", "/risks", "/plan?budget=2000000", "/records", "/network"]:
                 page.goto(base + path)
                 width = page.evaluate("document.documentElement.scrollWidth")
                 run.expect(f"{path} fits a 360 px screen", width <= 360, f"{width} px wide")

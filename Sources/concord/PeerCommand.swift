@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConcordCore
+import ConcordFederation
 import ConcordStore
 import Foundation
 import Logging
@@ -29,16 +30,8 @@ struct PeerCommand: AsyncParsableCommand {
 
         func run() async throws {
             let own = try node.load().key.nodeID
-            guard NodeID.isWellFormed(id) else { throw ValidationError("--id \(id) is not a node id (32 base32 characters)") }
-            guard id != own else { throw ValidationError("--id \(id) is this node's own id") }
-            guard let parsed = URL(string: url), let scheme = parsed.scheme, ["http", "https"].contains(scheme),
-                let host = parsed.host
-            else { throw ValidationError("\(url) is not an http(s) URL") }
-            // Peer answers are not signed: outside this machine they must travel over TLS.
-            guard scheme == "https" || ["127.0.0.1", "localhost", "::1"].contains(host) || allowPlainHTTP else {
-                throw ValidationError(
-                    "use https for a peer that is not on this machine (or --allow-plain-http on a closed network)"
-                )
+            if let problem = PeerAddress.problem(url: url, id: id, own: own, allowPlainHTTP: allowPlainHTTP) {
+                throw ValidationError(problem)
             }
             let store = try await node.openStore(logger: makeLogger(level: .warning))
             do {

@@ -252,4 +252,63 @@ struct PageTests {
             #expect(try await browser.get("/records/not-an-id").status == .notFound)
         }
     }
+
+    @Test("an admin adds and removes a peer and declares a community from the pages; an analyst only looks")
+    func network() async throws {
+        try await TestNode.run { node in
+            let peer = NodeKey().nodeID
+            var analyst = Browser(node)
+            try await analyst.signIn("ana")
+            let seen = try await analyst.get("/network")
+            #expect(seen.status == .ok)
+            #expect(!seen.text.contains("Add a peer"))
+            let token = Browser.csrf(seen) ?? ""
+            let refused = try await analyst.send(
+                .post,
+                "/network/peers",
+                form: [("csrf", token), ("url", "https://a.example"), ("id", peer)]
+            )
+            #expect(refused.status == .forbidden)
+
+            var admin = Browser(node)
+            try await admin.signIn("root")
+            let adminToken = Browser.csrf(try await admin.get("/network")) ?? ""
+            let plain = try await admin.send(
+                .post,
+                "/network/peers",
+                form: [("csrf", adminToken), ("url", "http://192.0.2.7:8080"), ("id", peer)]
+            )
+            #expect(plain.status == .unprocessableContent)
+            #expect(plain.text.contains("use https"))
+            let badID = try await admin.send(
+                .post,
+                "/network/peers",
+                form: [("csrf", adminToken), ("url", "https://a.example"), ("id", "nope")]
+            )
+            #expect(badID.text.contains("is not a node id"))
+            let added = try await admin.send(
+                .post,
+                "/network/peers",
+                form: [("csrf", adminToken), ("url", "https://a.example"), ("id", peer)]
+            )
+            #expect(added.status == .ok)
+            #expect(added.text.contains("<code>\(peer)</code>"))
+            let declared = try await admin.send(
+                .post,
+                "/network/communities",
+                form: [("csrf", adminToken), ("name", "mekong-desks"), ("title", "Mekong desks"), ("members", peer)]
+            )
+            #expect(declared.text.contains("Community mekong-desks declared"))
+            #expect(declared.text.contains("<td>mekong-desks</td>"))
+            let bad = try await admin.send(
+                .post,
+                "/network/communities",
+                form: [("csrf", adminToken), ("name", "X"), ("members", "")]
+            )
+            #expect(bad.status == .unprocessableContent)
+            let removed = try await admin.send(.post, "/network/peers/remove", form: [("csrf", adminToken), ("id", peer)])
+            #expect(removed.text.contains("Peer \(peer) removed"))
+            #expect(!removed.text.contains("<code>\(peer)</code></td><td>https"))
+        }
+    }
 }
