@@ -106,14 +106,28 @@ struct RecordController {
         guard let reason = json["reason"]?.stringValue, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw Problem.invalid(pointer: "/reason", "is required: say why the record is withdrawn")
         }
+        let (record, outcome) = try await Self.withdraw(id, reason: reason, role: token.role, node: node)
+        context.logger.info("record retracted", metadata: ["record.id": "\(id)", "retraction.id": "\(record.id)"])
+        return Self.created(record, outcome)
+    }
+
+    /// Withdraws record `id` of this node with a retraction, under the rules the API and the pages share: only
+    /// this node's own records, a community declaration only by an admin, and never twice.
+    /// - Throws: a `Problem` naming the rule broken, or an `InputError` for the reason.
+    static func withdraw(
+        _ id: String,
+        reason: String,
+        role: TokenRole,
+        node: RunningNode
+    ) async throws -> (Record, AppendOutcome) {
         guard let stored = try await node.store.record(id: id) else { throw Problem.notFound("no record \(id) on this node") }
         guard stored.record.origin == node.key.nodeID else {
             throw Problem.forbidden("only the node that wrote a record can retract it; ask its origin \(stored.record.origin)")
         }
         // Declaring a community is an admin's act (it decides who sees labelled records); so is withdrawing one.
-        if stored.record.kind == .community, token.role < .admin {
+        if stored.record.kind == .community, role < .admin {
             throw Problem.forbidden(
-                "a community declaration is withdrawn by an admin token, as it is declared; yours is \(token.role.rawValue)"
+                "a community declaration is withdrawn by an admin, as it is declared; you are \(role.rawValue)"
             )
         }
         if let by = stored.retractedBy {
@@ -126,11 +140,10 @@ struct RecordController {
             )
         }
         let draft = try RecordInput.retraction(of: stored.record, reason: reason)
-        guard let (record, outcome) = try await node.write([draft]).first else {
+        guard let written = try await node.write([draft]).first else {
             throw Problem.malformed("the retraction could not be written")
         }
-        context.logger.info("record retracted", metadata: ["record.id": "\(id)", "retraction.id": "\(record.id)"])
-        return Self.created(record, outcome)
+        return written
     }
 
     static func created(_ record: Record, _ outcome: AppendOutcome) -> Response {

@@ -311,4 +311,32 @@ struct PageTests {
             #expect(!removed.text.contains("<code>\(peer)</code></td><td>https"))
         }
     }
+
+    @Test("an analyst withdraws this node's report from its page, with a reason; the checks stop flagging it")
+    func retractFromPage() async throws {
+        try await TestNode.run { node in
+            let id = try await node.fileReport()
+            var browser = Browser(node)
+            try await browser.signIn("ana")
+            let page = try await browser.get("/records/\(id)")
+            #expect(page.text.contains(#"action="/records/\#(id)/retract""#))
+            let token = Browser.csrf(page) ?? ""
+            let blank = try await browser.send(.post, "/records/\(id)/retract", form: [("csrf", token), ("reason", "  ")])
+            #expect(blank.text.contains("is required: say why the record is withdrawn"))
+            #expect(try await node.check(kind: "phone", value: Fixtures.phone)["flagged"] == .bool(true))
+            let withdrawn = try await browser.send(
+                .post,
+                "/records/\(id)/retract",
+                form: [("csrf", token), ("reason", "filed twice")]
+            )
+            #expect(withdrawn.text.contains("Withdrawn; the retraction is"))
+            #expect(withdrawn.text.contains("withdrawn by"))
+            #expect(!withdrawn.text.contains("/retract\""))
+            #expect(try await node.check(kind: "phone", value: Fixtures.phone)["flagged"] == .bool(false))
+            let again = try await browser.send(.post, "/records/\(id)/retract", form: [("csrf", token), ("reason", "again")])
+            #expect(again.text.contains("was already retracted"))
+            let noToken = try await browser.send(.post, "/records/\(id)/retract", form: [("reason", "no token")])
+            #expect(noToken.status == .forbidden)
+        }
+    }
 }

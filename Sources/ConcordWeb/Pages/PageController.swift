@@ -42,6 +42,7 @@ struct PageController: Sendable {
         router.post("network/communities", use: declareCommunity)
         router.get("records", use: records)
         router.get("records/{id}", use: record)
+        router.post("records/{id}/retract", use: retract)
         router.get("risks", use: risks)
         router.get("plan", use: plan)
         router.get("report", use: reportPage)
