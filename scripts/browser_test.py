@@ -27,6 +27,29 @@ CHROMIUM = next(
 )
 
 
+# WCAG 2 contrast of every element's own text against the first opaque background behind it: at least 4.5:1,
+# or 3:1 for large text (24 px, or 18.66 px bold).
+CONTRAST_CHECK = """() => {
+  const parse = c => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+    const p = m[1].split(',').map(Number); return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1}; };
+  const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+  const background = e => { for (; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor);
+    if (c && c.a > 0.9) return c; } return {r: 255, g: 255, b: 255, a: 1}; };
+  const low = [];
+  for (const e of document.querySelectorAll('body *')) {
+    if (e.closest('svg') || e.offsetParent === null) continue;
+    const own = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own) continue;
+    const s = getComputedStyle(e), fg = parse(s.color), bg = background(e);
+    const [l1, l2] = [lum(fg), lum(bg)].sort((a, b) => b - a), ratio = (l1 + 0.05) / (l2 + 0.05);
+    const size = parseFloat(s.fontSize), large = size >= 24 || (size >= 18.66 && parseInt(s.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) low.push(`${e.tagName.toLowerCase()} "${e.textContent.trim().slice(0, 20)}" ${ratio.toFixed(2)}`);
+  }
+  return low;
+}"""
+
+
 def start_demo(binary, directory):
     """Starts the demo and returns (process, urls, password) once it has printed its table."""
     process = subprocess.Popen(
@@ -71,6 +94,8 @@ class Run:
                  .map(e => e.name)"""
         )
         self.expect(f"{name}: every input has a label", not unlabelled, f"unlabelled: {unlabelled}")
+        low = page.evaluate(CONTRAST_CHECK)
+        self.expect(f"{name}: text contrast meets WCAG AA", not low, "; ".join(low[:5]))
 
     def shot(self, page, name):
         if self.screenshots:
