@@ -158,6 +158,10 @@ def main():
             run.expect("the analyst signs in to the dashboard", page.locator("h1").inner_text() == "Dashboard")
             before = campaign_count(page, base)
             run.page_basics(page, "dashboard")
+            page.keyboard.press("Tab")
+            first = page.evaluate("document.activeElement.textContent")
+            page.keyboard.press("Enter")
+            run.expect("the keyboard's first stop skips to the content", first == "Skip to content" and page.url.endswith("#main"), first)
 
             file_report(page, base, "TH", phone[3:].rjust(10, "0"), "Investment group on a messaging app.")
             shown = page.locator(".hint code").first.inner_text() if page.locator(".hint code").count() else ""
