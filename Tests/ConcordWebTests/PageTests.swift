@@ -1,4 +1,5 @@
 import ConcordCore
+import ConcordWeb
 import Foundation
 import HTTPTypes
 import Testing
@@ -337,6 +338,38 @@ struct PageTests {
             #expect(again.text.contains("was already retracted"))
             let noToken = try await browser.send(.post, "/records/\(id)/retract", form: [("reason", "no token")])
             #expect(noToken.status == .forbidden)
+        }
+    }
+
+    @Test("a flood of sign-ins at the real password cost is turned away with 503 past four at once, not queued")
+    func signInFlood() async throws {
+        try await TestNode.run(passwordCost: .standard) { node in
+            var browser = Browser(node)
+            let page = try await browser.get("/login")
+            let token = Browser.csrf(page) ?? ""
+            let cookie = "concord_login=\(browser.cookies["concord_login"] ?? "")"
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for n in 0..<24 {
+                    group.addTask {
+                        let form = "csrf=\(token)&username=ana&password=guess+\(n)"
+                        let reply = try await node.send(
+                            .post,
+                            "/login",
+                            token: nil,
+                            body: form,
+                            contentType: "application/x-www-form-urlencoded",
+                            headers: [.cookie: cookie]
+                        )
+                        return reply.status.code
+                    }
+                }
+                var all: [Int] = []
+                for try await status in group { all.append(status) }
+                return all
+            }
+            #expect(Set(statuses).isSubset(of: [401, 429, 503]), "\(statuses)")
+            #expect(statuses.contains(503), "\(statuses)")
+            #expect(statuses.contains { $0 != 503 }, "\(statuses)")
         }
     }
 }

@@ -145,7 +145,11 @@ struct NodeClient: Sendable {
 /// and tokens, built by the same `buildApplication` that `concord serve` uses.
 enum TestNode {
     /// Builds a node with `limits`, runs `body` against it through the router test client, then removes it.
-    static func run(limits: APILimits = APILimits(), _ body: @Sendable (NodeClient) async throws -> Void) async throws {
+    static func run(
+        limits: APILimits = APILimits(),
+        passwordCost: PasswordHasher.Cost = .testing,
+        _ body: @Sendable (NodeClient) async throws -> Void
+    ) async throws {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("concord-web-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -182,7 +186,7 @@ enum TestNode {
             database: .sqlite(path: path)
         )
         configuration.limits = limits
-        configuration.passwordCost = .testing
+        configuration.passwordCost = passwordCost
         let app = try await buildApplication(configuration: configuration, logger: logger)
         let nodeID = key.nodeID
         try await app.test(.router) { client in

@@ -149,6 +149,12 @@ struct PageController: Sendable {
                 return PageRenderer.redirect("/", cookie: WebSessions.setCookie(secret))
             case .refused:
                 return loginForm(message: "The user name or password is wrong.", username: username, status: .unauthorized)
+            case .busy:
+                return loginForm(
+                    message: "Too many sign-ins at this moment; wait a few seconds and try again.",
+                    username: username,
+                    status: .serviceUnavailable
+                )
             case .locked(let until):
                 return loginForm(
                     message: "Too many failed attempts: this account is locked until \(until.rfc3339).",

@@ -3,6 +3,7 @@ import ConcordStore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Synchronization
 
 /// Signing in to the pages: accounts with scrypt passwords, sessions in a cookie holding a random secret (the
 /// store keeps only its SHA-256), a CSRF token per session carried by every form, and a lock after repeated
@@ -18,6 +19,9 @@ struct WebSessions: Sendable {
 
     let store: SQLStore
     let cost: PasswordHasher.Cost
+    /// Password checks under way: each takes 32 MiB and a core for a moment, so a flood of sign-ins is refused
+    /// past `HashingGate.maximum` at once rather than queued into memory.
+    let hashing = HashingGate(maximum: 4)
 
     /// A hash computed for unknown user names, so that a sign-in takes as long whether or not the name exists.
     let decoy: String
@@ -32,10 +36,13 @@ struct WebSessions: Sendable {
         case signedIn(secret: String, session: UserSession)
         case refused
         case locked(until: Timestamp)
+        case busy
     }
 
     /// Checks a user name and password; on success starts a session.
     func signIn(username: String, password: String) async throws -> SignIn {
+        guard hashing.enter() else { return .busy }
+        defer { hashing.leave() }
         let now = Timestamp.now()
         guard let user = try await store.user(named: username.lowercased()), user.disabled == nil else {
             _ = PasswordHasher.verify(password, against: decoy)
@@ -123,4 +130,23 @@ struct FormBody: Sendable {
 
     /// Every value of `name`, in order.
     func all(_ name: String) -> [String] { fields.filter { $0.0 == name }.map(\.1) }
+}
+
+/// Counts password checks under way, up to a maximum.
+final class HashingGate: Sendable {
+    private let running = Mutex(0)
+    let maximum: Int
+
+    init(maximum: Int) { self.maximum = maximum }
+
+    /// Takes a place; false when all are taken.
+    func enter() -> Bool {
+        running.withLock { count in
+            guard count < maximum else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    func leave() { running.withLock { $0 -= 1 } }
 }
