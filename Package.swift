@@ -74,6 +74,7 @@ let package = Package(
             dependencies: [
                 "ConcordCore",
                 "ConcordAnalysis",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ],
             resources: [.copy("Resources/interventions.yaml")],

@@ -208,6 +208,7 @@ func buildRouter(
     NodeController(node: node).addRoutes(to: api)
     RecordController(node: node).addRoutes(to: api)
     IndicatorController(node: node).addRoutes(to: api)
+    STIXController(node: node).addRoutes(to: api)
     CheckController(node: node).addRoutes(to: api)
     CommunityController(node: node).addRoutes(to: api)
     AnalysisController(node: node, analysis: node.analysis).addRoutes(to: api)

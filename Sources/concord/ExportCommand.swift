@@ -1,16 +1,28 @@
 import ArgumentParser
+import ConcordAnalysis
 import ConcordCore
 import ConcordStore
+import ConcordWeb
 import Foundation
 import Logging
 
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write the node's records as NDJSON, one signed record a line, in log order.",
-        discussion:
-            "Each line is {\"id\", \"content\", \"signature\", \"sequence\"}: anyone can verify it against its origin's key."
+        abstract: "Write the node's records as NDJSON (signed records in log order) or as a STIX 2.1 bundle.",
+        discussion: """
+            NDJSON: each line is {"id", "content", "signature", "sequence"}; anyone can verify it against its origin's \
+            key. STIX: indicators, reports, sightings, campaigns and their relationships, withdrawn records as \
+            revoked objects, TLP 2.0 markings (docs/interop.md).
+            """
     )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case ndjson, stix
+    }
+
+    @Option(help: "Output format: ndjson or stix.")
+    var format: Format = .ndjson
 
     @OptionGroup var node: NodeOptions
 
@@ -24,7 +36,7 @@ struct ExportCommand: AsyncParsableCommand {
     var output: String?
 
     func run() async throws {
-        _ = try node.load()
+        let (key, profile) = try node.load()
         var recordKind: RecordKind?
         if let kind {
             guard let k = RecordKind(rawValue: kind) else {
@@ -40,6 +52,10 @@ struct ExportCommand: AsyncParsableCommand {
             handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         } else {
             handle = FileHandle.standardOutput
+        }
+        if format == .stix {
+            try await exportSTIX(key: key, profile: profile, kind: recordKind, to: handle)
+            return
         }
         let store = try await node.openStore(logger: makeLogger(level: .warning))
         var cursor = after
@@ -67,6 +83,35 @@ struct ExportCommand: AsyncParsableCommand {
         if output != nil {
             try handle.close()
             print("exported \(count) records to \(output ?? "")")
+        }
+    }
+
+    private func exportSTIX(key: NodeKey, profile: NodeProfile, kind: RecordKind?, to handle: FileHandle) async throws {
+        guard after == 0 else { throw ValidationError("--after applies to NDJSON; a STIX bundle holds every record") }
+        var filter = STIXExportFilter()
+        if let kind {
+            guard kind == .report || kind == .indicator else { throw ValidationError("--kind for STIX is report or indicator") }
+            filter.kinds = [kind]
+        }
+        let store = try await node.openStore(logger: makeLogger(level: .warning))
+        do {
+            var linker = CampaignLinker()
+            linker.add(contentsOf: try await liveReports(in: store))
+            let count = try await STIXBundleExport.write(
+                store: store,
+                exporter: key.nodeID,
+                names: [key.nodeID: profile.organisation],
+                campaigns: linker.campaigns(now: .now()),
+                filter: filter
+            ) { bytes in handle.write(Data(bytes)) }
+            await store.close()
+            if output != nil {
+                try handle.close()
+                print("exported \(count) STIX objects to \(output ?? "")")
+            }
+        } catch {
+            await store.close()
+            throw error
         }
     }
 }

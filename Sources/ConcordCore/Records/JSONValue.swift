@@ -225,3 +225,12 @@ extension JSONValue {
         return negative ? "-" + result : result
     }
 }
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByArrayLiteral, ExpressibleByBooleanLiteral {
+    /// A string literal is a JSON string.
+    public init(stringLiteral value: String) { self = .string(value) }
+    /// An array literal is a JSON array.
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    /// A boolean literal is a JSON boolean.
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+}

@@ -51,7 +51,7 @@ public enum RecordInput {
         var r = FieldReader(json)
         r.rejectUnknown(
             labelFields.union([
-                "typology", "occurred_at", "jurisdiction", "loss", "victims", "narrative", "identifiers",
+                "typology", "occurred_at", "jurisdiction", "loss", "victims", "narrative", "identifiers", "external",
             ])
         )
         var body: [String: JSONValue] = [:]
@@ -97,6 +97,7 @@ public enum RecordInput {
             r.fail("identifiers", "a report needs at least one identifier or a narrative")
         }
         body["identifiers"] = .array(dedupe(identifiers))
+        if let external = readExternal(&r) { body["external"] = external }
         let (label, exercise) = readLabel(&r, defaultTLP: defaultTLP)
         guard r.issues.isEmpty else { throw InputError(issues: r.issues) }
         // What peers would refuse is refused here first: a record's content has a size cap of its own.
@@ -126,6 +127,7 @@ public enum RecordInput {
         r.rejectUnknown(
             labelFields.union(identifierFields).union([
                 "typology", "confidence", "first_seen", "last_seen", "valid_until", "jurisdiction", "description",
+                "external",
             ])
         )
         var body: [String: JSONValue] = [:]
@@ -146,6 +148,7 @@ public enum RecordInput {
         if let last { body["last_seen"] = .string(last.rfc3339) }
         if let until = r.timestamp("valid_until") { body["valid_until"] = .string(until.rfc3339) }
         if let description = r.string("description", maxLength: 4096) { body["description"] = .string(description) }
+        if let external = readExternal(&r) { body["external"] = external }
         let (label, exercise) = readLabel(&r, defaultTLP: defaultTLP)
         guard r.issues.isEmpty else { throw InputError(issues: r.issues) }
         return RecordDraft(kind: .indicator, body: .object(body), label: label, exercise: exercise)
@@ -308,6 +311,39 @@ public enum RecordInput {
         }
         r.issues += lr.issues
         return money
+    }
+
+    /// The formats a record's `external` member may name: where an imported record came from.
+    public static let externalFormats: Set<String> = ["stix", "misp"]
+    /// The most bytes the kept properties of an imported object may take in canonical form.
+    public static let maximumExternalBytes = 16_384
+
+    /// Reads `external`: the object a record was imported from, `{"format", "id", "properties"?}`, where
+    /// `properties` keeps what the source said that no field of the record holds, so that it is not lost.
+    private static func readExternal(_ r: inout FieldReader) -> JSONValue? {
+        guard let value = r.object["external"], value != .null else { return nil }
+        var er = FieldReader(value, at: r.pointer("external"))
+        er.rejectUnknown(["format", "id", "properties"])
+        var out: [String: JSONValue] = [:]
+        if let format = er.string("format", required: true, maxLength: 16) {
+            if externalFormats.contains(format) {
+                out["format"] = .string(format)
+            } else {
+                er.fail("format", "is one of \(externalFormats.sorted().joined(separator: ", "))")
+            }
+        }
+        if let id = er.string("id", required: true, maxLength: 256) { out["id"] = .string(id) }
+        if let properties = er.object["properties"], properties != .null {
+            if properties.objectValue == nil {
+                er.fail("properties", "expected an object, got \(properties.typeName)")
+            } else if properties.canonicalData.count > maximumExternalBytes {
+                er.fail("properties", "takes more than \(maximumExternalBytes) bytes")
+            } else {
+                out["properties"] = properties
+            }
+        }
+        r.issues += er.issues
+        return er.issues.isEmpty ? .object(out) : nil
     }
 
     static func readLabel(_ r: inout FieldReader, defaultTLP: TLPLevel) -> (SharingLabel, Bool) {
