@@ -78,6 +78,8 @@ public struct APILimits: Sendable {
     public var maxLineBytes = 64 * 1024
     /// Most lines in one NDJSON body (bulk import or streamed check).
     public var maxStreamLines = 50_000_000
+    /// Largest STIX bundle one request may send, in bytes; it is held in a temporary file, not in memory.
+    public var maxBundleBytes: Int64 = 4 << 30
     /// Most values in one normalize request.
     public var maxNormalizeValues = 10_000
     /// Longest a risk register or plan may compute before the request gets a 503 problem.

@@ -2,6 +2,7 @@ import ArgumentParser
 import ConcordCore
 import ConcordInterop
 import ConcordStore
+import ConcordWeb
 import Foundation
 import Logging
 
@@ -16,7 +17,7 @@ struct ImportCommand: AsyncParsableCommand {
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case ndjson, csv, polkadot
+        case ndjson, csv, polkadot, stix
     }
 
     @OptionGroup var node: NodeOptions
@@ -24,8 +25,17 @@ struct ImportCommand: AsyncParsableCommand {
     @Argument(help: "File to import (for polkadot: all.json, address.json, dated.jsonl, or their directory).")
     var path: String
 
-    @Option(help: "Input format: ndjson, csv or polkadot; default from the file name.")
+    @Option(help: "Input format: ndjson, csv, polkadot or stix (a STIX 2.1 bundle); default from the file name.")
     var format: Format?
+
+    @Option(help: "STIX: the TLP level every imported record gets, whatever the objects are marked with.")
+    var tlp: String?
+
+    @Option(help: "STIX: the TLP level of objects without a TLP marking.")
+    var defaultTLP: String = "amber"
+
+    @Option(help: "STIX: write one result line per object (imported, skipped or rejected, and why) to this file.")
+    var results: String?
 
     @Option(help: "Typology for polkadot entries.")
     var typology: String = "phishing"
@@ -39,6 +49,10 @@ struct ImportCommand: AsyncParsableCommand {
     func run() async throws {
         let (key, profile) = try node.load()
         let chosen = format ?? Self.guess(path)
+        if chosen == .stix {
+            try await importSTIX(key: key, profile: profile)
+            return
+        }
         let lines = try readInputs(chosen)
         let logger = makeLogger(level: .warning)
         let store = try await node.openStore(logger: logger)
@@ -112,14 +126,75 @@ struct ImportCommand: AsyncParsableCommand {
 
     static func guess(_ path: String) -> Format {
         let lower = path.lowercased()
+        if lower.hasSuffix(".stix.json") || lower.hasSuffix(".stix") { return .stix }
         if lower.hasSuffix(".csv") { return .csv }
         if lower.hasSuffix(".ndjson") || lower.hasSuffix(".jsonl") && !lower.hasSuffix("dated.jsonl") { return .ndjson }
         return .polkadot
     }
 
+    private func importSTIX(key: NodeKey, profile: NodeProfile) async throws {
+        var assigned: TLPLevel?
+        if let tlp {
+            guard let level = TLPLevel(lenient: tlp) else { throw ValidationError("--tlp \(tlp) is not a TLP level") }
+            assigned = level
+        }
+        guard let fallback = TLPLevel(lenient: defaultTLP) else {
+            throw ValidationError("--default-tlp \(defaultTLP) is not a TLP level")
+        }
+        var sink: FileHandle?
+        if let results {
+            guard FileManager.default.createFile(atPath: results, contents: nil) else {
+                throw ValidationError("cannot write \(results)")
+            }
+            sink = try FileHandle(forWritingTo: URL(fileURLWithPath: results))
+        }
+        let logger = makeLogger(level: .warning)
+        let store = try await node.openStore(logger: logger)
+        let ledger = Ledger(store: store, logger: logger)
+        let started = ContinuousClock.now
+        var shown = 0
+        let summary: STIXImportSummary
+        do {
+            summary = try await STIXBundleImport.run(
+                file: URL(fileURLWithPath: path),
+                ledger: ledger,
+                key: key,
+                options: STIXImporter.Options(jurisdiction: profile.jurisdiction, defaultTLP: fallback, assignedTLP: assigned)
+            ) { lines in
+                var bytes = Data()
+                for line in lines {
+                    if line["outcome"] == "rejected" && shown < 20 {
+                        printError("object \(line["index"]?.integerValue ?? 0): \(line["reason"]?.stringValue ?? "")")
+                        shown += 1
+                    }
+                    bytes.append(line.canonicalData)
+                    bytes.append(UInt8(ascii: "\n"))
+                }
+                sink?.write(bytes)
+            }
+        } catch let error as STIXBundleError {
+            await store.close()
+            throw ValidationError("\(path) is not a readable STIX bundle: \(error.detail); nothing was imported")
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+        try sink?.close()
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print(
+            "read \(summary.objects) STIX objects: \(summary.imported) imported (\(summary.created) records created, "
+                + "\(summary.duplicates) already held), \(summary.skipped) skipped, \(summary.rejected) rejected in "
+                + String(format: "%.1f s", seconds)
+        )
+    }
+
     /// Each input line with its number: the parsed object, or why it could not be read.
     func readInputs(_ format: Format) throws -> [(Int, Result<JSONValue, LineError>)] {
         switch format {
+        case .stix:
+            throw ValidationError("a STIX bundle is read by its own importer")
         case .polkadot:
             guard let typologyValue = Typology(lenient: typology) else {
                 throw ValidationError("--typology \(typology) is not a known typology")

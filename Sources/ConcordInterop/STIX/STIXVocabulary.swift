@@ -154,7 +154,9 @@ public enum STIXVocabulary {
         case "bank-account":
             terms = [properties["iban"] != nil ? ("iban", identifier.canonical) : ("value", identifier.canonical)]
         case "user-account":
-            terms = ["account_login", "account_type"].compactMap { name in properties[name]?.stringValue.map { (name, $0) } }
+            // The platform goes into the pattern even where STIX's account types do not list it.
+            let parts = identifier.canonical.split(separator: ":", maxSplits: 1).map(String.init)
+            terms = parts.count == 2 ? [("account_login", parts[1]), ("account_type", parts[0])] : [("account_login", parts[0])]
         default:
             terms = [("value", properties["value"]?.stringValue ?? identifier.canonical)]
         }

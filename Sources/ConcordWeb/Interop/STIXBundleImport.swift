@@ -1,0 +1,282 @@
+public import ConcordCore
+public import ConcordInterop
+public import ConcordStore
+public import Foundation
+
+/// What a STIX import did, object by object and in sum.
+public struct STIXImportSummary: Sendable, Equatable {
+    /// Objects read from the bundle.
+    public var objects = 0
+    /// Objects that became one or more records (or were already held as such).
+    public var imported = 0
+    /// Objects with nothing to import.
+    public var skipped = 0
+    /// Objects that could not be imported.
+    public var rejected = 0
+    /// Records newly written.
+    public var created = 0
+    /// Records this node already held.
+    public var duplicates = 0
+
+    /// The summary as JSON.
+    public var json: JSONValue {
+        .object([
+            "objects": .integer(Int64(objects)),
+            "imported": .integer(Int64(imported)),
+            "skipped": .integer(Int64(skipped)),
+            "rejected": .integer(Int64(rejected)),
+            "records_created": .integer(Int64(created)),
+            "records_duplicate": .integer(Int64(duplicates)),
+        ])
+    }
+}
+
+/// A bundle that cannot be read at all: nothing was imported.
+public struct STIXBundleError: Error, Sendable {
+    /// What is wrong.
+    public let detail: String
+}
+
+/// Imports a STIX bundle from a file in three streamed passes (references, referenced values, import), so
+/// that memory grows with the objects reports refer to, never with the bundle. A bundle whose structure is
+/// broken is refused whole in the first pass, before anything is written; after that every object gets one
+/// result: imported (with its records), skipped or rejected, with the reason.
+public enum STIXBundleImport {
+    /// Runs the import.
+    /// - Parameters:
+    ///   - file: the bundle.
+    ///   - ledger: where records are written.
+    ///   - key: the importing node's key: imported records are its records.
+    ///   - options: jurisdiction and labels.
+    ///   - results: receives the result lines, a batch at a time, in object order.
+    /// - Throws: `STIXBundleError` when the bundle is not readable as a bundle.
+    public static func run(
+        file: URL,
+        ledger: Ledger,
+        key: NodeKey,
+        options: STIXImporter.Options,
+        results: ([JSONValue]) async throws -> Void
+    ) async throws -> STIXImportSummary {
+        let importer = try prepare(file: file, options: options)
+        return try await importObjects(file: file, importer: importer, ledger: ledger, key: key, results: results)
+    }
+
+    /// The first two passes: checks the bundle's structure and learns what reports and sightings refer to.
+    /// - Throws: `STIXBundleError` when the bundle is not readable as a bundle.
+    public static func prepare(file: URL, options: STIXImporter.Options) throws -> STIXImporter {
+        var importer = STIXImporter(options: options)
+        try forEachObject(in: file) { _, element in
+            if case .bytes(let bytes) = element, let object = try? JSONValue.parse(bytes) { importer.noteReferences(object) }
+        }
+        if importer.referencedCount > 0 {
+            try forEachObject(in: file) { _, element in
+                if case .bytes(let bytes) = element, let object = try? JSONValue.parse(bytes) { importer.learn(object) }
+            }
+        }
+        return importer
+    }
+
+    /// The third pass: maps and writes every object, giving each a result line.
+    public static func importObjects(
+        file: URL,
+        importer: STIXImporter,
+        ledger: Ledger,
+        key: NodeKey,
+        results: ([JSONValue]) async throws -> Void
+    ) async throws -> STIXImportSummary {
+        let options = importer.options
+        var batch = Batch(ledger: ledger, key: key, jurisdiction: options.jurisdiction)
+        var summary = STIXImportSummary()
+        var pendingLines: [Int: JSONValue] = [:]
+        var objects: [(index: Int, line: JSONValue)] = []
+        // Objects are mapped synchronously in the pass; writes happen between chunks of the file.
+        try await forEachObjectAsync(in: file) { index, element in
+            summary.objects += 1
+            var line: [String: JSONValue] = ["index": .integer(Int64(index))]
+            let outcome: STIXImporter.Outcome
+            switch element {
+            case .oversized(let size):
+                outcome = .rejected("the object is \(size) bytes; at most \(1 << 20) are read")
+            case .bytes(let bytes):
+                do throws(JSONParseError) {
+                    let object = try JSONValue.parse(bytes)
+                    if let id = object["id"]?.stringValue { line["id"] = .string(String(id.prefix(300))) }
+                    if let type = object["type"]?.stringValue { line["type"] = .string(String(type.prefix(250))) }
+                    outcome = importer.map(object)
+                } catch {
+                    outcome = .rejected("not valid JSON: \(error.detail)")
+                }
+            }
+            switch outcome {
+            case .skipped(let reason):
+                line["outcome"] = "skipped"
+                line["reason"] = .string(reason)
+                objects.append((index, .object(line)))
+            case .rejected(let reason):
+                line["outcome"] = "rejected"
+                line["reason"] = .string(reason)
+                objects.append((index, .object(line)))
+            case .indicators(let inputs):
+                pendingLines[index] = .object(line)
+                batch.indicators(inputs, for: index)
+                objects.append((index, .null))
+            case .report(let input):
+                do throws(InputError) {
+                    let draft = try RecordInput.report(input, nodeJurisdiction: options.jurisdiction)
+                    pendingLines[index] = .object(line)
+                    batch.report(draft, for: index)
+                    objects.append((index, .null))
+                } catch {
+                    line["outcome"] = "rejected"
+                    line["reason"] = .string(error.summary)
+                    objects.append((index, .object(line)))
+                }
+            }
+        } flush: { final in
+            guard final || batch.isFull || objects.count >= 4096 else { return }
+            let done = try await batch.write()
+            var out: [JSONValue] = []
+            for (index, line) in objects {
+                if line != .null {
+                    out.append(line)
+                    if line["outcome"] == "skipped" { summary.skipped += 1 } else { summary.rejected += 1 }
+                    continue
+                }
+                let result = done[index] ?? ObjectResult()
+                var members = pendingLines.removeValue(forKey: index)?.objectValue ?? [:]
+                summary.created += result.created
+                summary.duplicates += result.duplicates
+                if result.records.isEmpty {
+                    summary.rejected += 1
+                    members["outcome"] = "rejected"
+                    members["reason"] = .string(result.problems.joined(separator: "; "))
+                } else {
+                    summary.imported += 1
+                    members["outcome"] = "imported"
+                    members["records"] = .array(result.records.map(JSONValue.string))
+                    if !result.problems.isEmpty { members["problems"] = .array(result.problems.map(JSONValue.string)) }
+                }
+                out.append(.object(members))
+            }
+            objects.removeAll(keepingCapacity: true)
+            if !out.isEmpty { try await results(out) }
+        }
+        return summary
+    }
+
+    // MARK: Reading
+
+    private static func forEachObject(
+        in file: URL,
+        _ body: (Int, STIXBundleSplitter.Element) throws -> Void
+    ) throws {
+        let handle = try FileHandle(forReadingFrom: file)
+        defer { try? handle.close() }
+        var splitter = STIXBundleSplitter()
+        var index = 0
+        do {
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                for element in try splitter.feed(chunk) {
+                    try body(index, element)
+                    index += 1
+                }
+            }
+            try splitter.finish()
+        } catch let failure as STIXBundleSplitter.Failure {
+            throw STIXBundleError(detail: failure.detail)
+        }
+    }
+
+    private static func forEachObjectAsync(
+        in file: URL,
+        _ body: (Int, STIXBundleSplitter.Element) throws -> Void,
+        flush: (_ final: Bool) async throws -> Void
+    ) async throws {
+        let handle = try FileHandle(forReadingFrom: file)
+        defer { try? handle.close() }
+        var splitter = STIXBundleSplitter()
+        var index = 0
+        while let chunk = try handle.read(upToCount: 1 << 18), !chunk.isEmpty {
+            let elements: [STIXBundleSplitter.Element]
+            do {
+                elements = try splitter.feed(chunk)
+            } catch {
+                throw STIXBundleError(detail: error.detail)
+            }
+            for element in elements {
+                try body(index, element)
+                index += 1
+            }
+            try await flush(false)
+        }
+        try await flush(true)
+    }
+
+    // MARK: Writing
+
+    struct ObjectResult {
+        var records: [String] = []
+        var created = 0
+        var duplicates = 0
+        var problems: [String] = []
+    }
+
+    /// Indicator inputs and report drafts waiting to be written, each with the object it came from.
+    struct Batch {
+        let ledger: Ledger
+        let key: NodeKey
+        let jurisdiction: String
+        var indicatorInputs: [JSONValue] = []
+        var indicatorOwners: [Int] = []
+        var drafts: [RecordDraft] = []
+        var draftOwners: [Int] = []
+
+        var isFull: Bool { indicatorInputs.count >= 2000 || drafts.count >= 500 }
+
+        mutating func indicators(_ inputs: [JSONValue], for index: Int) {
+            indicatorInputs += inputs
+            indicatorOwners += Array(repeating: index, count: inputs.count)
+        }
+
+        mutating func report(_ draft: RecordDraft, for index: Int) {
+            drafts.append(draft)
+            draftOwners.append(index)
+        }
+
+        mutating func write() async throws -> [Int: ObjectResult] {
+            var results: [Int: ObjectResult] = [:]
+            if !indicatorInputs.isEmpty {
+                let outcomes = try await ledger.writeIndicators(indicatorInputs, key: key, jurisdiction: jurisdiction)
+                for (owner, outcome) in zip(indicatorOwners, outcomes) {
+                    switch outcome {
+                    case .created(let id):
+                        results[owner, default: ObjectResult()].records.append(id)
+                        results[owner, default: ObjectResult()].created += 1
+                    case .duplicate(let id):
+                        results[owner, default: ObjectResult()].records.append(id)
+                        results[owner, default: ObjectResult()].duplicates += 1
+                    case .rejected(let error):
+                        results[owner, default: ObjectResult()].problems.append(error.summary)
+                    }
+                }
+            }
+            if !drafts.isEmpty {
+                let records = await RecordDraft.signAll(drafts, with: key)
+                let outcomes = try await ledger.append(records)
+                for ((owner, record), outcome) in zip(zip(draftOwners, records), outcomes) {
+                    results[owner, default: ObjectResult()].records.append(record.id)
+                    if case .stored = outcome {
+                        results[owner, default: ObjectResult()].created += 1
+                    } else {
+                        results[owner, default: ObjectResult()].duplicates += 1
+                    }
+                }
+            }
+            indicatorInputs.removeAll(keepingCapacity: true)
+            indicatorOwners.removeAll(keepingCapacity: true)
+            drafts.removeAll(keepingCapacity: true)
+            draftOwners.removeAll(keepingCapacity: true)
+            return results
+        }
+    }
+}
