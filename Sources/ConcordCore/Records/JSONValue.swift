@@ -226,7 +226,15 @@ extension JSONValue {
     }
 }
 
-extension JSONValue: ExpressibleByStringLiteral, ExpressibleByArrayLiteral, ExpressibleByBooleanLiteral {
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByArrayLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByDictionaryLiteral, ExpressibleByIntegerLiteral
+{
+    /// A dictionary literal is a JSON object (a later duplicate key wins).
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, later in later }))
+    }
+    /// An integer literal is a JSON integer.
+    public init(integerLiteral value: Int64) { self = .integer(value) }
     /// A string literal is a JSON string.
     public init(stringLiteral value: String) { self = .string(value) }
     /// An array literal is a JSON array.

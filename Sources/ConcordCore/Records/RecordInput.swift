@@ -16,13 +16,18 @@ public struct RecordDraft: Sendable, Equatable {
 
     /// Signs many drafts, spread over the cores: Ed25519 signing is the costly step of a bulk import.
     public static func signAll(_ drafts: [RecordDraft], with key: NodeKey, at created: Timestamp = .now()) async -> [Record] {
-        guard drafts.count >= 256 else { return drafts.map { $0.sign(with: key, at: created) } }
+        await signAll(drafts.map { ($0, created) }, with: key)
+    }
+
+    /// Signs many drafts, each at its own time, spread over the cores.
+    public static func signAll(_ drafts: [(draft: RecordDraft, created: Timestamp)], with key: NodeKey) async -> [Record] {
+        guard drafts.count >= 256 else { return drafts.map { $0.draft.sign(with: key, at: $0.created) } }
         let parts = 4
         let size = (drafts.count + parts - 1) / parts
         return await withTaskGroup(of: (Int, [Record]).self) { group in
             for p in 0..<parts {
                 let slice = Array(drafts[min(p * size, drafts.count)..<min((p + 1) * size, drafts.count)])
-                group.addTask { (p, slice.map { $0.sign(with: key, at: created) }) }
+                group.addTask { (p, slice.map { $0.draft.sign(with: key, at: $0.created) }) }
             }
             var results = [[Record]](repeating: [], count: parts)
             for await (p, records) in group { results[p] = records }

@@ -16,6 +16,9 @@ public struct STIXBundleSplitter: Sendable {
     public struct Failure: Error, Sendable, Equatable {
         /// What is wrong, in words.
         public let detail: String
+
+        /// Creates a failure saying `detail`.
+        public init(detail: String) { self.detail = detail }
     }
 
     private enum Place { case key, inKey, colon, value, afterValue }

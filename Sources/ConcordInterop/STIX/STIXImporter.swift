@@ -226,6 +226,18 @@ public struct STIXImporter: Sendable {
         return .report(.object(input))
     }
 
+    /// The time a report made from a STIX object is signed at: the object's own `modified` (or `created`) time
+    /// when it has one in the past, so that importing the same object again gives the same record, which the
+    /// store then holds once; else now.
+    public static func signingTime(of input: JSONValue) -> Timestamp {
+        let now = Timestamp.now()
+        let properties = input["external"]?["properties"]
+        for name in ["modified", "created"] {
+            if let text = properties?[name]?.stringValue, let time = Timestamp(rfc3339: text), time < now { return time }
+        }
+        return now
+    }
+
     // MARK: Parts
 
     /// The object's TLP level: the operator's, else the most restrictive TLP marking, else the default.

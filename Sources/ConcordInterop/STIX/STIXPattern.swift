@@ -23,6 +23,9 @@ public struct STIXPattern: Sendable, Equatable {
     public struct Failure: Error, Sendable, Equatable {
         /// What is wrong, in words.
         public let detail: String
+
+        /// Creates a failure saying `detail`.
+        public init(detail: String) { self.detail = detail }
     }
 
     private enum Token: Equatable {
@@ -206,10 +209,10 @@ public struct STIXPattern: Sendable, Equatable {
                     i = min(k + 1, b.count)
                 } else {
                     let upper = word.uppercased()
-                    out.append(
-                        upper == word || ["AND", "OR", "NOT", "LIKE", "MATCHES", "IN"].contains(upper)
-                            ? .word(upper) : .other(word)
-                    )
+                    let isKeyword =
+                        word.first?.isLetter == true
+                        && (upper == word || ["AND", "OR", "NOT", "LIKE", "MATCHES", "IN"].contains(upper))
+                    out.append(isKeyword ? .word(upper) : .other(word))
                     i = j
                 }
             }

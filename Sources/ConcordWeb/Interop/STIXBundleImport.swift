@@ -124,7 +124,7 @@ public enum STIXBundleImport {
                 do throws(InputError) {
                     let draft = try RecordInput.report(input, nodeJurisdiction: options.jurisdiction)
                     pendingLines[index] = .object(line)
-                    batch.report(draft, for: index)
+                    batch.report(draft, signedAt: STIXImporter.signingTime(of: input), for: index)
                     objects.append((index, .null))
                 } catch {
                     line["outcome"] = "rejected"
@@ -228,7 +228,7 @@ public enum STIXBundleImport {
         let jurisdiction: String
         var indicatorInputs: [JSONValue] = []
         var indicatorOwners: [Int] = []
-        var drafts: [RecordDraft] = []
+        var drafts: [(draft: RecordDraft, created: Timestamp)] = []
         var draftOwners: [Int] = []
 
         var isFull: Bool { indicatorInputs.count >= 2000 || drafts.count >= 500 }
@@ -238,8 +238,8 @@ public enum STIXBundleImport {
             indicatorOwners += Array(repeating: index, count: inputs.count)
         }
 
-        mutating func report(_ draft: RecordDraft, for index: Int) {
-            drafts.append(draft)
+        mutating func report(_ draft: RecordDraft, signedAt created: Timestamp, for index: Int) {
+            drafts.append((draft, created))
             draftOwners.append(index)
         }
 
