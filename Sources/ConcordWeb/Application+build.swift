@@ -209,6 +209,7 @@ func buildRouter(
     RecordController(node: node).addRoutes(to: api)
     IndicatorController(node: node).addRoutes(to: api)
     STIXController(node: node).addRoutes(to: api)
+    TAXIIController(node: node).addRoutes(to: router)
     CheckController(node: node).addRoutes(to: api)
     CommunityController(node: node).addRoutes(to: api)
     AnalysisController(node: node, analysis: node.analysis).addRoutes(to: api)

@@ -20,7 +20,7 @@ struct TokenAuthMiddleware: RouterMiddleware {
         var context = context
         // An absent, malformed, unknown or revoked token leaves the context without one: routes that need a
         // token answer 401, and health probes answer as usual.
-        if let header = request.headers[.authorization], let presented = Self.bearerToken(header) {
+        if let header = request.headers[.authorization], let presented = Self.bearerToken(header) ?? Self.basicToken(header) {
             let hash = TokenSecret.hash(of: presented)
             let token: APIToken?
             if let cached = cache.lookup(hash) {
@@ -46,6 +46,25 @@ struct TokenAuthMiddleware: RouterMiddleware {
         while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
         while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
         return start < end ? String(decoding: bytes[start..<end], as: UTF8.self) : nil
+    }
+}
+
+extension TokenAuthMiddleware {
+    /// The token of an `Authorization: Basic` header, for clients (TAXII clients among them) that only speak
+    /// HTTP Basic: the password is the token, whatever the user name; a header with an empty password gives
+    /// the user name instead.
+    static func basicToken(_ header: String) -> String? {
+        let bytes = Array(header.utf8)
+        let scheme = Array("basic ".utf8)
+        guard bytes.count > scheme.count, zip(bytes, scheme).allSatisfy({ ($0 | 0x20) == ($1 | 0x20) }) else { return nil }
+        let encoded = String(decoding: bytes[scheme.count...], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        guard encoded.utf8.count <= 1024, let decoded = Data(base64Encoded: encoded),
+            let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        else { return nil }
+        let password = String(text[text.index(after: colon)...])
+        let user = String(text[..<colon])
+        let token = password.isEmpty ? user : password
+        return token.isEmpty ? nil : token
     }
 }
 
