@@ -45,6 +45,8 @@ public struct NodeConfiguration: Sendable {
     public var catalogue: [Intervention]?
     /// The scrypt cost of new and checked passwords for the pages' sign-in.
     public var passwordCost = PasswordHasher.Cost.standard
+    /// The TAXII feeds file whose feeds the node pulls on their schedules; nil for none.
+    public var feeds: TAXIIFeedFile?
 
     /// Creates a configuration; host defaults to loopback.
     public init(
@@ -186,7 +188,8 @@ public func buildApplication(
             // Services stop in reverse order: these finish (the verifier's last nonces, the analysis's last
             // alerts stored) before the ledger service closes the store.
             verifier, sync, analysis,
-        ] + (webhook.map { [$0] } ?? []),
+        ] + (webhook.map { [$0] } ?? [])
+            + (configuration.feeds.map { [TAXIIFeedService(file: $0, node: node, logger: logger)] } ?? []),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )

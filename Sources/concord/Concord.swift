@@ -11,7 +11,8 @@ struct Concord: AsyncParsableCommand {
             UserCommand.self,
             CheckCommand.self,
             ImportCommand.self,
-            ExportCommand.self, NormalizeCommand.self, DemoCommand.self, SimulateCommand.self, BenchCommand.self,
+            ExportCommand.self, FeedCommand.self, NormalizeCommand.self, DemoCommand.self, SimulateCommand.self,
+            BenchCommand.self,
         ]
     )
 }

@@ -84,6 +84,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             configuration.alertWebhook = url
         }
+        configuration.feeds = TAXIIFeedFile(directory: node.directory.url)
         let app = try await buildApplication(configuration: configuration, logger: logger) { port in
             // Scripts and tests wait for this line to know the node is up and on which port.
             printLine("concord node \(key.nodeID) listening on http://\(host):\(port)")

@@ -18,6 +18,16 @@ public struct STIXImportSummary: Sendable, Equatable {
     /// Records this node already held.
     public var duplicates = 0
 
+    /// Adds another import's counts to these.
+    public mutating func add(_ other: STIXImportSummary) {
+        objects += other.objects
+        imported += other.imported
+        skipped += other.skipped
+        rejected += other.rejected
+        created += other.created
+        duplicates += other.duplicates
+    }
+
     /// The summary as JSON.
     public var json: JSONValue {
         .object([
