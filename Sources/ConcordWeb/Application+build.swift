@@ -213,6 +213,7 @@ func buildRouter(
     IndicatorController(node: node).addRoutes(to: api)
     STIXController(node: node).addRoutes(to: api)
     TAXIIController(node: node).addRoutes(to: router)
+    MISPController(node: node).addRoutes(api: api, router: router)
     CheckController(node: node).addRoutes(to: api)
     CommunityController(node: node).addRoutes(to: api)
     AnalysisController(node: node, analysis: node.analysis).addRoutes(to: api)

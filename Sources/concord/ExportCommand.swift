@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConcordAnalysis
 import ConcordCore
+import ConcordInterop
 import ConcordStore
 import ConcordWeb
 import Foundation
@@ -18,10 +19,10 @@ struct ExportCommand: AsyncParsableCommand {
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case ndjson, stix
+        case ndjson, stix, misp
     }
 
-    @Option(help: "Output format: ndjson or stix.")
+    @Option(help: "Output format: ndjson, stix or misp (a MISP feed directory: give --output).")
     var format: Format = .ndjson
 
     @OptionGroup var node: NodeOptions
@@ -43,6 +44,23 @@ struct ExportCommand: AsyncParsableCommand {
                 throw ValidationError("--kind must be report, indicator or retraction")
             }
             recordKind = k
+        }
+        if format == .misp {
+            guard let output else { throw ValidationError("--format misp writes a feed directory: give --output DIR") }
+            let store = try await node.openStore(logger: makeLogger(level: .warning))
+            do {
+                let count = try await MISPExchange.writeFeed(
+                    store: store,
+                    organisation: MISPFeedWriter.Organisation(name: profile.organisation, nodeID: key.nodeID),
+                    to: URL(fileURLWithPath: output)
+                )
+                await store.close()
+                print("exported \(count) MISP events to \(output) (manifest.json, one file an event, hashes.csv)")
+            } catch {
+                await store.close()
+                throw error
+            }
+            return
         }
         let handle: FileHandle
         if let output {

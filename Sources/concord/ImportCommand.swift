@@ -17,7 +17,7 @@ struct ImportCommand: AsyncParsableCommand {
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case ndjson, csv, polkadot, stix
+        case ndjson, csv, polkadot, stix, misp
     }
 
     @OptionGroup var node: NodeOptions
@@ -25,16 +25,21 @@ struct ImportCommand: AsyncParsableCommand {
     @Argument(help: "File to import (for polkadot: all.json, address.json, dated.jsonl, or their directory).")
     var path: String
 
-    @Option(help: "Input format: ndjson, csv, polkadot or stix (a STIX 2.1 bundle); default from the file name.")
+    @Option(
+        help:
+            "Input format: ndjson, csv, polkadot, stix (a STIX 2.1 bundle) or misp (a MISP feed directory or event file); default from the file name."
+    )
     var format: Format?
 
-    @Option(help: "STIX: the TLP level every imported record gets, whatever the objects are marked with.")
+    @Option(help: "STIX and MISP: the TLP level every imported record gets, whatever the source marks.")
     var tlp: String?
 
     @Option(help: "STIX: the TLP level of objects without a TLP marking.")
     var defaultTLP: String = "amber"
 
-    @Option(help: "STIX: write one result line per object (imported, skipped or rejected, and why) to this file.")
+    @Option(
+        help: "STIX and MISP: write one result line per object or event (imported, skipped or rejected, and why) to this file."
+    )
     var results: String?
 
     @Option(help: "Typology for polkadot entries.")
@@ -51,6 +56,10 @@ struct ImportCommand: AsyncParsableCommand {
         let chosen = format ?? Self.guess(path)
         if chosen == .stix {
             try await importSTIX(key: key, profile: profile)
+            return
+        }
+        if chosen == .misp {
+            try await importMISP(key: key, profile: profile)
             return
         }
         let lines = try readInputs(chosen)
@@ -190,11 +199,61 @@ struct ImportCommand: AsyncParsableCommand {
         )
     }
 
+    private func importMISP(key: NodeKey, profile: NodeProfile) async throws {
+        var assigned: TLPLevel?
+        if let tlp {
+            guard let level = TLPLevel(lenient: tlp) else { throw ValidationError("--tlp \(tlp) is not a TLP level") }
+            assigned = level
+        }
+        let events: AnySequence<Result<JSONValue, STIXBundleError>>
+        do {
+            events = try MISPExchange.events(at: URL(fileURLWithPath: path))
+        } catch let error as STIXBundleError {
+            throw ValidationError(error.detail)
+        }
+        var sink: FileHandle?
+        if let results {
+            guard FileManager.default.createFile(atPath: results, contents: nil) else {
+                throw ValidationError("cannot write \(results)")
+            }
+            sink = try FileHandle(forWritingTo: URL(fileURLWithPath: results))
+        }
+        let logger = makeLogger(level: .warning)
+        let store = try await node.openStore(logger: logger)
+        var shown = 0
+        let summary: STIXImportSummary
+        do {
+            summary = try await MISPExchange.importEvents(
+                events,
+                ledger: Ledger(store: store, logger: logger),
+                key: key,
+                options: MISPMapping.Options(jurisdiction: profile.jurisdiction, assignedTLP: assigned)
+            ) { line in
+                if line["outcome"] == "rejected" && shown < 20 {
+                    printError(
+                        "event \(line["event"]?.stringValue ?? "\(line["index"]?.integerValue ?? 0)"): \(line["reason"]?.stringValue ?? "")"
+                    )
+                    shown += 1
+                }
+                sink?.write(line.canonicalData + Data("\n".utf8))
+            }
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+        try sink?.close()
+        print(
+            "read \(summary.objects) MISP events: \(summary.imported) imported (\(summary.created) records created, "
+                + "\(summary.duplicates) already held), \(summary.skipped) skipped, \(summary.rejected) rejected"
+        )
+    }
+
     /// Each input line with its number: the parsed object, or why it could not be read.
     func readInputs(_ format: Format) throws -> [(Int, Result<JSONValue, LineError>)] {
         switch format {
-        case .stix:
-            throw ValidationError("a STIX bundle is read by its own importer")
+        case .stix, .misp:
+            throw ValidationError("STIX bundles and MISP events are read by their own importers")
         case .polkadot:
             guard let typologyValue = Typology(lenient: typology) else {
                 throw ValidationError("--typology \(typology) is not a known typology")
