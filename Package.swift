@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "ConcordCore", targets: ["ConcordCore"]),
         .library(name: "ConcordStore", targets: ["ConcordStore"]),
         .library(name: "ConcordWeb", targets: ["ConcordWeb"]),
+        .library(name: "ConcordInterop", targets: ["ConcordInterop"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),

@@ -15,7 +15,10 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "concord-fuzz",
-            dependencies: [.product(name: "ConcordCore", package: concord)],
+            dependencies: [
+                .product(name: "ConcordCore", package: concord),
+                .product(name: "ConcordInterop", package: concord),
+            ],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         )
     ]

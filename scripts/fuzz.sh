@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of every reader of untrusted bytes with libFuzzer (the Swift toolchain's
 # -sanitize=fuzzer). Usage: scripts/fuzz.sh [runs per target, default 1000000] [target ...]
-# Targets: json record identifier structuredField ndjson (all when none are named). Each run stops at the first
+# Targets: json record identifier structuredField ndjson stix (all when none are named). Each run stops at the first
 # crash or at an input slower than one second, and leaves the crashing input in .build-fuzz/<target>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-1000000}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(json record identifier structuredField ndjson)
+[ ${#targets[@]} -eq 0 ] && targets=(json record identifier structuredField ndjson stix)
 
 swift build --package-path Fuzz -c release --sanitize=fuzzer >&2
 binary="Fuzz/.build/release/concord-fuzz"

@@ -32,6 +32,10 @@ public struct STIXExporter: Sendable {
     let campaignsByKey: [String: [String]]
     var emitted: Set<String> = []
     var indicatorsByKey: [String: [String]] = [:]
+    /// Whether reports get sightings of the indicators exported before them. A TAXII page cannot know the
+    /// indicators of other pages, so TAXII collections leave sightings out, and every page size gives the
+    /// same objects.
+    public var sightings = true
     var campaignLevel: [String: TLPLevel] = [:]
 
     /// Creates an exporter.
@@ -210,7 +214,7 @@ public struct STIXExporter: Sendable {
         keepExternal(body, into: &object)
         out.append(.object(object))
         let seen = body["occurred_at"]?.stringValue ?? record.created.rfc3339
-        for key in keys {
+        for key in keys where sightings {
             for indicator in indicatorsByKey[key] ?? [] {
                 var sighting = common(
                     record,

@@ -80,7 +80,11 @@ public enum STIXVocabulary {
                 "The signed Concord record an object was made from: its id, origin node, typology, jurisdiction, "
                     + "losses and sharing label, and the identifier in Concord's canonical form."
             ),
-            "schema": "https://github.com/concord-network/concord/blob/main/docs/interop.md",
+            "schema": .string(
+                "Properties: record (the Concord record id), origin (node id), identifier (kind:canonical value), "
+                    + "typology, jurisdiction (ISO 3166-1 alpha-2), occurred_at, victims, loss {amount, currency}, "
+                    + "identifiers [{identifier, role}], audience, relay, withdrawn; see docs/interop.md in Concord."
+            ),
             "version": "1.0.0",
             "extension_types": ["property-extension"],
         ])

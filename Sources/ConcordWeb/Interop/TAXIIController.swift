@@ -413,6 +413,7 @@ struct TAXIIPager {
 
     func page(_ query: TAXIIQuery) async throws -> Page {
         var exporter = STIXExporter(exporter: node.key.nodeID, names: [node.key.nodeID: node.profile.organisation], campaigns: [])
+        exporter.sightings = false
         var page = Page()
         var cursor = query.after
         var store = RecordQuery(after: cursor, limit: 1000)

@@ -181,7 +181,8 @@ public struct TAXIIFeedPuller: Sendable {
         return result
     }
 
-    static func encode(_ text: String) -> String {
+    /// `text` percent-encoded for a query value.
+    public static func encode(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
     }
 }
