@@ -61,6 +61,22 @@ struct STIXTests {
         }
     }
 
+    @Test("the splitter notes each object's own type and id, and says when it cannot be sure")
+    func noting() throws {
+        let text = #"""
+            {"objects": [{"id": "url--1", "value": {"type": "x", "id": "inner"}, "type": "url"},
+             {"type": "re\u0070ort", "id": "report--2"}, {"type": "a", "type": "b"}, 5]}
+            """#
+        for cut in 1..<text.utf8.count {
+            var s = STIXBundleSplitter()
+            let bytes = Array(text.utf8)
+            let noted = try s.feedNoting(bytes[..<cut]) + s.feedNoting(bytes[cut...])
+            #expect(noted.map(\.type) == ["url", nil, "b", nil], "cut at \(cut)")
+            #expect(noted.map(\.id) == ["url--1", "report--2", nil, nil], "cut at \(cut)")
+            #expect(noted.map(\.certain) == [true, false, false, false], "cut at \(cut)")
+        }
+    }
+
     @Test("broken bundles are refused with the reason; oversized objects are measured, not kept")
     func splitterFailures() throws {
         for (text, reason) in [

@@ -56,6 +56,12 @@ public struct STIXImporter: Sendable {
     /// How many referenced objects the first pass asked for.
     public var referencedCount: Int { wanted.count }
 
+    /// Whether the first pass needs to read an object of this type at all.
+    public static func refers(type: String) -> Bool { type == "report" || type == "sighting" }
+
+    /// Whether the second pass needs to read the object with this type and id.
+    public func needs(type: String, id: String) -> Bool { type == "marking-definition" || wanted.contains(id) }
+
     // MARK: Passes
 
     /// First pass: remembers the ids that reports and sightings refer to.

@@ -75,12 +75,18 @@ public enum STIXBundleImport {
     /// - Throws: `STIXBundleError` when the bundle is not readable as a bundle.
     public static func prepare(file: URL, options: STIXImporter.Options) throws -> STIXImporter {
         var importer = STIXImporter(options: options)
-        try forEachObject(in: file) { _, element in
-            if case .bytes(let bytes) = element, let object = try? JSONValue.parse(bytes) { importer.noteReferences(object) }
+        // Only reports and sightings refer to other objects; the splitter notes each object's type, so the first
+        // pass parses those alone (and any object whose type it could not note for certain).
+        try forEachObject(in: file) { noted in
+            guard case .bytes(let bytes) = noted.element, !noted.certain || STIXImporter.refers(type: noted.type ?? "") else { return }
+            if let object = try? JSONValue.parse(bytes) { importer.noteReferences(object) }
         }
         if importer.referencedCount > 0 {
-            try forEachObject(in: file) { _, element in
-                if case .bytes(let bytes) = element, let object = try? JSONValue.parse(bytes) { importer.learn(object) }
+            try forEachObject(in: file) { noted in
+                guard case .bytes(let bytes) = noted.element,
+                    !noted.certain || importer.needs(type: noted.type ?? "", id: noted.id ?? "")
+                else { return }
+                if let object = try? JSONValue.parse(bytes) { importer.learn(object) }
             }
         }
         return importer
@@ -178,18 +184,14 @@ public enum STIXBundleImport {
 
     private static func forEachObject(
         in file: URL,
-        _ body: (Int, STIXBundleSplitter.Element) throws -> Void
+        _ body: (STIXBundleSplitter.Noted) throws -> Void
     ) throws {
         let handle = try FileHandle(forReadingFrom: file)
         defer { try? handle.close() }
         var splitter = STIXBundleSplitter()
-        var index = 0
         do {
             while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-                for element in try splitter.feed(chunk) {
-                    try body(index, element)
-                    index += 1
-                }
+                for noted in try splitter.feedNoting(chunk) { try body(noted) }
             }
             try splitter.finish()
         } catch let failure as STIXBundleSplitter.Failure {
