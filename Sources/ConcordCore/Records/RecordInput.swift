@@ -341,7 +341,7 @@ public enum RecordInput {
         if let properties = er.object["properties"], properties != .null {
             if properties.objectValue == nil {
                 er.fail("properties", "expected an object, got \(properties.typeName)")
-            } else if properties.canonicalData.count > maximumExternalBytes {
+            } else if properties.compactData.count > maximumExternalBytes {
                 er.fail("properties", "takes more than \(maximumExternalBytes) bytes")
             } else {
                 out["properties"] = properties

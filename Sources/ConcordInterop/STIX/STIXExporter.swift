@@ -344,7 +344,7 @@ public struct STIXBundleWriter: Sendable {
         for object in objects {
             if count > 0 { out.append(UInt8(ascii: ",")) }
             out.append(UInt8(ascii: "\n"))
-            out.append(contentsOf: object.canonicalData)
+            object.writeCompact(into: &out)
             count += 1
         }
     }

@@ -113,7 +113,7 @@ public struct STIXImporter: Sendable {
         case "campaign", "relationship":
             return .skipped("this node links reports into campaigns itself; \(type) objects are not stored")
         default:
-            if Self.identifierFields(observable: object) != nil || Self.observableTypes.contains(type) {
+            if Self.observableTypes.contains(type) || Self.identifierFields(observable: object) != nil {
                 return .skipped("an observable on its own claims nothing; it is imported with what names it")
             }
             return .skipped("\(type) objects have no Concord record kind")
@@ -272,7 +272,8 @@ public struct STIXImporter: Sendable {
             extensions[STIXVocabulary.concordExtension] = nil
             kept["extensions"] = extensions.isEmpty ? nil : .object(extensions)
         }
-        guard JSONValue.object(kept).canonicalData.count <= RecordInput.maximumExternalBytes else { return nil }
+        // The compact encoding has the canonical one's length, without the cost of sorting.
+        guard JSONValue.object(kept).compactData.count <= RecordInput.maximumExternalBytes else { return nil }
         var out: [String: JSONValue] = ["format": "stix", "id": .string(id)]
         if !kept.isEmpty { out["properties"] = .object(kept) }
         return .object(out)

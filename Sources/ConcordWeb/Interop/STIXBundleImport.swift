@@ -100,52 +100,27 @@ public enum STIXBundleImport {
         key: NodeKey,
         results: ([JSONValue]) async throws -> Void
     ) async throws -> STIXImportSummary {
-        let options = importer.options
-        var batch = Batch(ledger: ledger, key: key, jurisdiction: options.jurisdiction)
+        var batch = Batch(ledger: ledger, key: key, jurisdiction: importer.options.jurisdiction)
         var summary = STIXImportSummary()
         var pendingLines: [Int: JSONValue] = [:]
         var objects: [(index: Int, line: JSONValue)] = []
-        // Objects are mapped synchronously in the pass; writes happen between chunks of the file.
-        try await forEachObjectAsync(in: file) { index, element in
-            summary.objects += 1
-            var line: [String: JSONValue] = ["index": .integer(Int64(index))]
-            let outcome: STIXImporter.Outcome
-            switch element {
-            case .oversized(let size):
-                outcome = .rejected("the object is \(size) bytes; at most \(1 << 20) are read")
-            case .bytes(let bytes):
-                do throws(JSONParseError) {
-                    let object = try JSONValue.parse(bytes)
-                    if let id = object["id"]?.stringValue { line["id"] = .string(String(id.prefix(300))) }
-                    if let type = object["type"]?.stringValue { line["type"] = .string(String(type.prefix(250))) }
-                    outcome = importer.map(object)
-                } catch {
-                    outcome = .rejected("not valid JSON: \(error.detail)")
-                }
-            }
-            switch outcome {
-            case .skipped(let reason):
-                line["outcome"] = "skipped"
-                line["reason"] = .string(reason)
-                objects.append((index, .object(line)))
-            case .rejected(let reason):
-                line["outcome"] = "rejected"
-                line["reason"] = .string(reason)
-                objects.append((index, .object(line)))
-            case .indicators(let inputs):
-                pendingLines[index] = .object(line)
-                batch.indicators(inputs, for: index)
-                objects.append((index, .null))
-            case .report(let input):
-                do throws(InputError) {
-                    let draft = try RecordInput.report(input, nodeJurisdiction: options.jurisdiction)
-                    pendingLines[index] = .object(line)
-                    batch.report(draft, signedAt: STIXImporter.signingTime(of: input), for: index)
+        // Each chunk's objects are parsed, mapped and read as API input on all cores; then, in order, their
+        // records are batched, and batches are written between chunks of the file.
+        try await forEachChunk(in: file) { first, elements in
+            let mapped = await mapAll(elements, first: first, importer: importer)
+            for (index, item) in mapped {
+                summary.objects += 1
+                switch item {
+                case .done(let line):
+                    objects.append((index, line))
+                case .indicators(let line, let inputs):
+                    pendingLines[index] = line
+                    batch.indicators(inputs, for: index)
                     objects.append((index, .null))
-                } catch {
-                    line["outcome"] = "rejected"
-                    line["reason"] = .string(error.summary)
-                    objects.append((index, .object(line)))
+                case .report(let line, let draft, let created):
+                    pendingLines[index] = line
+                    batch.report(draft, signedAt: created, for: index)
+                    objects.append((index, .null))
                 }
             }
         } flush: { final in
@@ -199,29 +174,89 @@ public enum STIXBundleImport {
         }
     }
 
-    private static func forEachObjectAsync(
+    private static func forEachChunk(
         in file: URL,
-        _ body: (Int, STIXBundleSplitter.Element) throws -> Void,
+        _ body: (Int, [STIXBundleSplitter.Element]) async throws -> Void,
         flush: (_ final: Bool) async throws -> Void
     ) async throws {
         let handle = try FileHandle(forReadingFrom: file)
         defer { try? handle.close() }
         var splitter = STIXBundleSplitter()
         var index = 0
-        while let chunk = try handle.read(upToCount: 1 << 18), !chunk.isEmpty {
+        while let chunk = try handle.read(upToCount: 1 << 19), !chunk.isEmpty {
             let elements: [STIXBundleSplitter.Element]
             do {
                 elements = try splitter.feed(chunk)
             } catch {
                 throw STIXBundleError(detail: error.detail)
             }
-            for element in elements {
-                try body(index, element)
-                index += 1
-            }
+            try await body(index, elements)
+            index += elements.count
             try await flush(false)
         }
         try await flush(true)
+    }
+
+    /// One object, mapped and read: its final line, or what to write for it.
+    public enum Mapped: Sendable {
+        case done(JSONValue)
+        case indicators(JSONValue, [JSONValue])
+        case report(JSONValue, RecordDraft, Timestamp)
+    }
+
+    /// Maps `elements` (numbered from `first`) on two tasks when there are enough of them.
+    public static func mapAll(_ elements: [STIXBundleSplitter.Element], first: Int, importer: STIXImporter) async -> [(Int, Mapped)] {
+        let numbered = Array(elements.enumerated().map { (first + $0.offset, $0.element) })
+        guard numbered.count >= 64 else { return numbered.map { ($0.0, map($0.1, index: $0.0, importer: importer)) } }
+        let half = numbered.count / 2
+        let parts = [Array(numbered[..<half]), Array(numbered[half...])]
+        return await withTaskGroup(of: (Int, [(Int, Mapped)]).self) { group in
+            for (n, part) in parts.enumerated() {
+                group.addTask { (n, part.map { ($0.0, map($0.1, index: $0.0, importer: importer)) }) }
+            }
+            var results = [[(Int, Mapped)]](repeating: [], count: parts.count)
+            for await (n, mapped) in group { results[n] = mapped }
+            return results.flatMap { $0 }
+        }
+    }
+
+    static func map(_ element: STIXBundleSplitter.Element, index: Int, importer: STIXImporter) -> Mapped {
+        var line: [String: JSONValue] = ["index": .integer(Int64(index))]
+        let outcome: STIXImporter.Outcome
+        switch element {
+        case .oversized(let size):
+            outcome = .rejected("the object is \(size) bytes; at most \(1 << 20) are read")
+        case .bytes(let bytes):
+            do throws(JSONParseError) {
+                let object = try JSONValue.parse(bytes)
+                if let id = object["id"]?.stringValue { line["id"] = .string(String(id.prefix(300))) }
+                if let type = object["type"]?.stringValue { line["type"] = .string(String(type.prefix(250))) }
+                outcome = importer.map(object)
+            } catch {
+                outcome = .rejected("not valid JSON: \(error.detail)")
+            }
+        }
+        switch outcome {
+        case .skipped(let reason):
+            line["outcome"] = "skipped"
+            line["reason"] = .string(reason)
+            return .done(.object(line))
+        case .rejected(let reason):
+            line["outcome"] = "rejected"
+            line["reason"] = .string(reason)
+            return .done(.object(line))
+        case .indicators(let inputs):
+            return .indicators(.object(line), inputs)
+        case .report(let input):
+            do throws(InputError) {
+                let draft = try RecordInput.report(input, nodeJurisdiction: importer.options.jurisdiction)
+                return .report(.object(line), draft, STIXImporter.signingTime(of: input))
+            } catch {
+                line["outcome"] = "rejected"
+                line["reason"] = .string(error.summary)
+                return .done(.object(line))
+            }
+        }
     }
 
     // MARK: Writing
