@@ -37,7 +37,9 @@ extension BenchCommand {
                 }
                 try handle.close()
                 let took = ContinuousClock.now - began
-                printLine("stix \(parse ? "split+parse" : "split only"): \(count) objects in \(Self.seconds(took)) s: \(Self.rate(count, took)) objects/s")
+                printLine(
+                    "stix \(parse ? "split+parse" : "split only"): \(count) objects in \(Self.seconds(took)) s: \(Self.rate(count, took)) objects/s"
+                )
             }
 
             // Read and map: the three passes as the import runs them (the third on both cores), every object parsed

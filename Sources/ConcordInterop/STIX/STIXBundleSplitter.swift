@@ -74,16 +74,8 @@ public struct STIXBundleSplitter: Sendable {
     /// The elements completed by `bytes`, in order, with their noted `type` and `id`.
     public mutating func feedNoting(_ bytes: some Sequence<UInt8>) throws(Failure) -> [Noted] {
         var out: [Noted] = []
-        let done: Failure? = bytes.withContiguousStorageIfAvailable { pointer -> Failure? in
-            do throws(Failure) {
-                try scan(pointer, into: &out)
-                return nil
-            } catch {
-                return error
-            }
-        } ?? {
-            let copy = Array(bytes)
-            return copy.withUnsafeBufferPointer { pointer -> Failure? in
+        let done: Failure? =
+            bytes.withContiguousStorageIfAvailable { pointer -> Failure? in
                 do throws(Failure) {
                     try scan(pointer, into: &out)
                     return nil
@@ -91,7 +83,17 @@ public struct STIXBundleSplitter: Sendable {
                     return error
                 }
             }
-        }()
+            ?? {
+                let copy = Array(bytes)
+                return copy.withUnsafeBufferPointer { pointer -> Failure? in
+                    do throws(Failure) {
+                        try scan(pointer, into: &out)
+                        return nil
+                    } catch {
+                        return error
+                    }
+                }
+            }()
         if let done { throw done }
         return out
     }

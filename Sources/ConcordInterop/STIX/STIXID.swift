@@ -67,4 +67,3 @@ public enum STIXID {
         return stride(from: 0, to: 32, by: 2).map { UInt8(String(decoding: hex[$0..<$0 + 2], as: UTF8.self), radix: 16) ?? 0 }
     }
 }
-

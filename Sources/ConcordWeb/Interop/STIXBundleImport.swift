@@ -78,7 +78,9 @@ public enum STIXBundleImport {
         // Only reports and sightings refer to other objects; the splitter notes each object's type, so the first
         // pass parses those alone (and any object whose type it could not note for certain).
         try forEachObject(in: file) { noted in
-            guard case .bytes(let bytes) = noted.element, !noted.certain || STIXImporter.refers(type: noted.type ?? "") else { return }
+            guard case .bytes(let bytes) = noted.element, !noted.certain || STIXImporter.refers(type: noted.type ?? "") else {
+                return
+            }
             if let object = try? JSONValue.parse(bytes) { importer.noteReferences(object) }
         }
         if importer.referencedCount > 0 {
@@ -205,7 +207,11 @@ public enum STIXBundleImport {
     }
 
     /// Maps `elements` (numbered from `first`) on two tasks when there are enough of them.
-    public static func mapAll(_ elements: [STIXBundleSplitter.Element], first: Int, importer: STIXImporter) async -> [(Int, Mapped)] {
+    public static func mapAll(
+        _ elements: [STIXBundleSplitter.Element],
+        first: Int,
+        importer: STIXImporter
+    ) async -> [(Int, Mapped)] {
         let numbered = Array(elements.enumerated().map { (first + $0.offset, $0.element) })
         guard numbered.count >= 64 else { return numbered.map { ($0.0, map($0.1, index: $0.0, importer: importer)) } }
         let half = numbered.count / 2
