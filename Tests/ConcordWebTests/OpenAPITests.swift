@@ -46,7 +46,7 @@ struct OpenAPITests {
                     }
                 }
             }
-            #expect(operations == 21)
+            #expect(operations == 24)
         }
     }
 }
