@@ -150,13 +150,7 @@ struct ImportCommand: AsyncParsableCommand {
         guard let fallback = TLPLevel(lenient: defaultTLP) else {
             throw ValidationError("--default-tlp \(defaultTLP) is not a TLP level")
         }
-        var sink: FileHandle?
-        if let results {
-            guard FileManager.default.createFile(atPath: results, contents: nil) else {
-                throw ValidationError("cannot write \(results)")
-            }
-            sink = try FileHandle(forWritingTo: URL(fileURLWithPath: results))
-        }
+        let sink = try resultsFile()
         let logger = makeLogger(level: .warning)
         let store = try await node.openStore(logger: logger)
         let ledger = Ledger(store: store, logger: logger)
@@ -199,6 +193,15 @@ struct ImportCommand: AsyncParsableCommand {
         )
     }
 
+    /// The file named by `--results`, created empty, or nil.
+    private func resultsFile() throws -> FileHandle? {
+        guard let results else { return nil }
+        guard FileManager.default.createFile(atPath: results, contents: nil) else {
+            throw ValidationError("cannot write \(results)")
+        }
+        return try FileHandle(forWritingTo: URL(fileURLWithPath: results))
+    }
+
     private func importMISP(key: NodeKey, profile: NodeProfile) async throws {
         var assigned: TLPLevel?
         if let tlp {
@@ -211,13 +214,7 @@ struct ImportCommand: AsyncParsableCommand {
         } catch let error as STIXBundleError {
             throw ValidationError(error.detail)
         }
-        var sink: FileHandle?
-        if let results {
-            guard FileManager.default.createFile(atPath: results, contents: nil) else {
-                throw ValidationError("cannot write \(results)")
-            }
-            sink = try FileHandle(forWritingTo: URL(fileURLWithPath: results))
-        }
+        let sink = try resultsFile()
         let logger = makeLogger(level: .warning)
         let store = try await node.openStore(logger: logger)
         var shown = 0

@@ -75,39 +75,36 @@ struct TAXIIController {
 
     // MARK: Objects
 
+    static let listing: Set<String> = [
+        "added_after", "limit", "next", "match[id]", "match[type]", "match[version]", "match[spec_version]",
+    ]
+
     @Sendable func objects(_ request: Request, context: ConcordRequestContext) async throws -> Response {
-        let (collection, _) = try readable(context)
-        let query = try TAXIIQuery(
-            request,
-            allowed: ["added_after", "limit", "next", "match[id]", "match[type]", "match[version]", "match[spec_version]"]
-        )
-        let page = try await TAXIIPager(node: node, collection: collection).page(query)
-        var body: [String: JSONValue] = ["more": .bool(page.more)]
-        if !page.objects.isEmpty { body["objects"] = .array(page.objects.map(\.object)) }
-        if page.more, let next = page.next { body["next"] = .string(next) }
-        return Self.taxii(.object(body), headers: page.headers)
+        try await listing(request, context) { $0.object }
     }
 
     @Sendable func manifest(_ request: Request, context: ConcordRequestContext) async throws -> Response {
+        try await listing(request, context) { item in
+            [
+                "id": item.object["id"] ?? .null,
+                "date_added": .string(item.added.rfc3339),
+                "version": .string(TAXIIPager.version(of: item.object, added: item.added)),
+                "media_type": .string(Self.stixMediaType),
+            ]
+        }
+    }
+
+    /// A page of the collection, each object written by `entry`: the objects themselves or their manifest.
+    private func listing(
+        _ request: Request,
+        _ context: ConcordRequestContext,
+        entry: ((object: JSONValue, added: Timestamp)) -> JSONValue
+    ) async throws -> Response {
         let (collection, _) = try readable(context)
-        let query = try TAXIIQuery(
-            request,
-            allowed: ["added_after", "limit", "next", "match[id]", "match[type]", "match[version]", "match[spec_version]"]
-        )
+        let query = try TAXIIQuery(request, allowed: Self.listing)
         let page = try await TAXIIPager(node: node, collection: collection).page(query)
         var body: [String: JSONValue] = ["more": .bool(page.more)]
-        if !page.objects.isEmpty {
-            body["objects"] = .array(
-                page.objects.map {
-                    [
-                        "id": $0.object["id"] ?? .null,
-                        "date_added": .string($0.added.rfc3339),
-                        "version": .string(TAXIIPager.version(of: $0.object, added: $0.added)),
-                        "media_type": .string(Self.stixMediaType),
-                    ]
-                }
-            )
-        }
+        if !page.objects.isEmpty { body["objects"] = .array(page.objects.map(entry)) }
         if page.more, let next = page.next { body["next"] = .string(next) }
         return Self.taxii(.object(body), headers: page.headers)
     }
