@@ -45,7 +45,7 @@ public enum InteropFuzzing {
             switch importer.map(object) {
             case .indicators(let inputs): for input in inputs { _ = try? RecordInput.indicator(input, nodeJurisdiction: "TH") }
             case .report(let input): _ = try? RecordInput.report(input, nodeJurisdiction: "TH")
-            case .skipped, .rejected: break
+            case .skipped, .rejected, .revoked: break
             }
         }
         _ = try? STIXPattern(String(decoding: bytes, as: UTF8.self))

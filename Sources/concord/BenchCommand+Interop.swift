@@ -62,6 +62,7 @@ extension BenchCommand {
                     case .done(let line): if line["outcome"] == "rejected" { refused += 1 }
                     case .indicators(_, let list): indicators += list
                     case .report: inputs += 1
+                    case .revoked: break
                     }
                 }
                 let valid = await Self.validate(indicators)

@@ -202,13 +202,21 @@ struct STIXTests {
         #expect(exported(records) == objects)
     }
 
-    @Test("a withdrawn record is exported revoked, and skipped on import")
+    @Test("a withdrawn record is exported revoked; a revoked indicator names what to withdraw on import")
     func revoked() throws {
         let records = try records()
         let objects = exported(records, withdrawn: [records[0].id])
         let indicator = try #require(objects.first { $0["type"] == "indicator" })
         #expect(indicator["revoked"] == .bool(true))
-        #expect(STIXImporter(options: .init(jurisdiction: "MY")).map(indicator) == .skipped("revoked by its producer"))
+        #expect(
+            STIXImporter(options: .init(jurisdiction: "MY")).map(indicator)
+                == .revoked([["kind": "phone", "value": "+66812345678"]])
+        )
+        let report = try #require(objects.first { $0["type"] == "report" })
+        #expect(
+            STIXImporter(options: .init(jurisdiction: "MY")).map(report.adding("revoked", true))
+                == .skipped("revoked by its producer")
+        )
     }
 
     func imported(_ objects: [JSONValue], options: STIXImporter.Options) -> [STIXImporter.Outcome] {
@@ -229,7 +237,7 @@ struct STIXTests {
             case .indicators(let inputs): indicators += inputs
             case .report(let input): reports.append(input)
             case .rejected(let reason): Issue.record("rejected: \(reason)")
-            case .skipped: break
+            case .skipped, .revoked: break
             }
         }
         #expect(indicators.count == 2)

@@ -92,6 +92,28 @@ struct STIXRouteTests {
                 let check = try await receiver.check(kind: "phone", value: "+66812345678")
                 #expect(check["flagged"]?.boolValue == true, "\(check.canonicalString)")
 
+                // The producer revokes the phone indicator: what this node imported from it is withdrawn.
+                let phone = try #require(
+                    objects.first { $0["type"] == "indicator" && $0["pattern"]?.stringValue?.contains("phone") == true }
+                )
+                let revoked: JSONValue = ["type": "bundle", "objects": [phone.adding("revoked", true)]]
+                let withdrawal = try await receiver.post(
+                    "/api/v1/stix/bundle",
+                    token: receiver.tokens.analyst,
+                    body: revoked.canonicalString,
+                    contentType: "application/stix+json"
+                )
+                let withdrawn = try withdrawal.ndjson()
+                #expect(withdrawn.first?["outcome"] == "withdrawn", "\(withdrawal.text)")
+                #expect(withdrawn.last?["summary"]?["records_withdrawn"] == 1)
+                let again2 = try await receiver.post(
+                    "/api/v1/stix/bundle",
+                    token: receiver.tokens.analyst,
+                    body: revoked.canonicalString,
+                    contentType: "application/stix+json"
+                )
+                #expect(try again2.ndjson().first?["outcome"] == "skipped", "nothing left to withdraw")
+
                 _ = expectProblem(
                     try await receiver.post(
                         "/api/v1/stix/bundle",

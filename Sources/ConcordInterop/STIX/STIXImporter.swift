@@ -19,6 +19,9 @@ public struct STIXImporter: Sendable {
         case indicators([JSONValue])
         /// A report input, as `POST /reports` takes it.
         case report(JSONValue)
+        /// A revoked indicator: the identifier fields its pattern names, so that an indicator imported from the
+        /// same object earlier can be withdrawn.
+        case revoked([[String: JSONValue]])
         /// Nothing to import, and why.
         case skipped(String)
         /// Cannot be imported, and why.
@@ -103,7 +106,13 @@ public struct STIXImporter: Sendable {
         guard let id = members["id"]?.stringValue, STIXID.isWellFormed(id), STIXID.type(of: id) == type else {
             return .rejected("the object's id is missing or is not \(type)--UUID")
         }
-        if members["revoked"] == .bool(true) { return .skipped("revoked by its producer") }
+        if members["revoked"] == .bool(true) {
+            guard type == "indicator", let text = members["pattern"]?.stringValue, let pattern = try? STIXPattern(text) else {
+                return .skipped("revoked by its producer")
+            }
+            let named = pattern.alternatives.compactMap { Self.identifierFields($0) }
+            return named.isEmpty ? .skipped("revoked by its producer") : .revoked(named)
+        }
         switch type {
         case "indicator": return indicator(members, id: id)
         case "report": return report(members, id: id)

@@ -17,6 +17,8 @@ public struct STIXImportSummary: Sendable, Equatable {
     public var created = 0
     /// Records this node already held.
     public var duplicates = 0
+    /// Records withdrawn because the object they were imported from came again revoked.
+    public var withdrawn = 0
 
     /// Adds another import's counts to these.
     public mutating func add(_ other: STIXImportSummary) {
@@ -26,6 +28,7 @@ public struct STIXImportSummary: Sendable, Equatable {
         rejected += other.rejected
         created += other.created
         duplicates += other.duplicates
+        withdrawn += other.withdrawn
     }
 
     /// The summary as JSON.
@@ -37,6 +40,7 @@ public struct STIXImportSummary: Sendable, Equatable {
             "rejected": .integer(Int64(rejected)),
             "records_created": .integer(Int64(created)),
             "records_duplicate": .integer(Int64(duplicates)),
+            "records_withdrawn": .integer(Int64(withdrawn)),
         ])
     }
 }
@@ -123,6 +127,10 @@ public enum STIXBundleImport {
                     pendingLines[index] = line
                     batch.report(draft, signedAt: created, for: index)
                     objects.append((index, .null))
+                case .revoked(let line, let named):
+                    let withdrawn = try await withdrawImported(line, named: named, ledger: ledger, key: key, importer: importer)
+                    summary.withdrawn += withdrawn.count
+                    objects.append((index, withdrawn.line))
                 }
             }
         } flush: { final in
@@ -132,7 +140,11 @@ public enum STIXBundleImport {
             for (index, line) in objects {
                 if line != .null {
                     out.append(line)
-                    if line["outcome"] == "skipped" { summary.skipped += 1 } else { summary.rejected += 1 }
+                    switch line["outcome"]?.stringValue {
+                    case "skipped": summary.skipped += 1
+                    case "withdrawn": summary.imported += 1
+                    default: summary.rejected += 1
+                    }
                     continue
                 }
                 let result = done[index] ?? ObjectResult()
@@ -202,6 +214,7 @@ public enum STIXBundleImport {
     /// One object, mapped and read: its final line, or what to write for it.
     public enum Mapped: Sendable {
         case done(JSONValue)
+        case revoked(JSONValue, [[String: JSONValue]])
         case indicators(JSONValue, [JSONValue])
         case report(JSONValue, RecordDraft, Timestamp)
     }
@@ -253,6 +266,8 @@ public enum STIXBundleImport {
             return .done(.object(line))
         case .indicators(let inputs):
             return .indicators(.object(line), inputs)
+        case .revoked(let named):
+            return .revoked(.object(line), named)
         case .report(let input):
             do throws(InputError) {
                 let draft = try RecordInput.report(input, nodeJurisdiction: importer.options.jurisdiction)
@@ -266,6 +281,39 @@ public enum STIXBundleImport {
     }
 
     // MARK: Writing
+
+    /// Withdraws the live indicators this node imported from the STIX object `line` names, now that it came
+    /// revoked: those of this node that flag one of `named` and whose `external.id` is the object's id.
+    static func withdrawImported(
+        _ line: JSONValue,
+        named: [[String: JSONValue]],
+        ledger: Ledger,
+        key: NodeKey,
+        importer: STIXImporter
+    ) async throws -> (line: JSONValue, count: Int) {
+        var members = line.objectValue ?? [:]
+        let id = members["id"]?.stringValue ?? ""
+        let identifiers = named.compactMap {
+            try? RecordInput.identifier(.object($0), defaultRegion: importer.options.jurisdiction)
+        }
+        var retractions: [Record] = []
+        for held in try await ledger.store.liveIndicators(origin: key.nodeID, naming: identifiers) {
+            guard let stored = try await ledger.store.record(id: held.recordID),
+                stored.record.body["external"]?["format"] == "stix", stored.record.body["external"]?["id"]?.stringValue == id,
+                let draft = try? RecordInput.retraction(of: stored.record, reason: "revoked by its STIX producer (\(id))")
+            else { continue }
+            retractions.append(draft.sign(with: key))
+        }
+        guard !retractions.isEmpty else {
+            members["outcome"] = "skipped"
+            members["reason"] = "revoked by its producer; this node holds no live record imported from it"
+            return (.object(members), 0)
+        }
+        _ = try await ledger.append(retractions)
+        members["outcome"] = "withdrawn"
+        members["records"] = .array(retractions.map { .string($0.id) })
+        return (.object(members), retractions.count)
+    }
 
     struct ObjectResult {
         var records: [String] = []
