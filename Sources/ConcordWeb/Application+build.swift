@@ -212,6 +212,7 @@ func buildRouter(
     RecordController(node: node).addRoutes(to: api)
     IndicatorController(node: node).addRoutes(to: api)
     STIXController(node: node).addRoutes(to: api)
+    ActionController(node: node).addRoutes(to: api)
     TAXIIController(node: node).addRoutes(to: router)
     MISPController(node: node).addRoutes(api: api, router: router)
     CheckController(node: node).addRoutes(to: api)

@@ -46,7 +46,7 @@ struct OpenAPITests {
                     }
                 }
             }
-            #expect(operations == 24)
+            #expect(operations == 28)
         }
     }
 }

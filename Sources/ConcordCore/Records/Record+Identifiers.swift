@@ -105,7 +105,8 @@ extension Record {
             let last = body["last_seen"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) ?? max(first, created)
             let confidence = body["confidence"]?.integerValue.map { Int($0) }
             add(item, role: nil, confidence: confidence, first: first, last: last, isReport: false)
-        case .retraction, .community:
+        case .retraction, .community, .actionRequest, .actionResponse:
+            // A request names identifiers to act on; it is not a claim that they are used in scams.
             break
         }
         return out

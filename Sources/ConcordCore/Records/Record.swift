@@ -10,6 +10,10 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
     case retraction
     /// Declares a named community and its members; written by the community's steward node.
     case community
+    /// Asks another node to act: freeze an account, block a number, take something down, preserve data.
+    case actionRequest = "action_request"
+    /// The addressee's answer to an action request.
+    case actionResponse = "action_response"
 }
 
 /// A signed, content-addressed record.

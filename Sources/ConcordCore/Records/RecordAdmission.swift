@@ -95,6 +95,24 @@ public enum RecordAdmission {
             case .community:
                 let read = try RecordInput.community(body, steward: record.origin)
                 return differences(read.body, body)
+            case .actionRequest:
+                var reader = FieldReader(body)
+                reader.rejectUnknown(RecordInput.actionRequestFields)
+                let read = RecordInput.readActionRequestBody(
+                    &reader,
+                    requester: record.origin,
+                    nodeJurisdiction: members["jurisdiction"]?.stringValue ?? "",
+                    now: record.created
+                )
+                return reader.issues.isEmpty ? differences(.object(read), body) : reader.issues
+            case .actionResponse:
+                var reader = FieldReader(body)
+                reader.rejectUnknown(RecordInput.actionResponseFields)
+                let read = RecordInput.readActionResponseBody(
+                    &reader,
+                    nodeJurisdiction: members["jurisdiction"]?.stringValue ?? ""
+                )
+                return reader.issues.isEmpty ? differences(.object(read), body) : reader.issues
             case .retraction:
                 var reader = FieldReader(body)
                 reader.rejectUnknown(["record", "reason"])

@@ -292,7 +292,7 @@ public enum RecordInput {
         }
     }
 
-    private static func readLoss(_ r: inout FieldReader) -> Money? {
+    static func readLoss(_ r: inout FieldReader) -> Money? {
         guard let loss = r.object["loss"], loss != .null else { return nil }
         var lr = FieldReader(loss, at: r.pointer("loss"))
         lr.rejectUnknown(["amount", "currency"])
@@ -406,7 +406,7 @@ public enum RecordInput {
         return (SharingLabel(tlp: tlp, audience: audience, relay: relay), exercise)
     }
 
-    private static func dedupe(_ identifiers: [JSONValue]) -> [JSONValue] {
+    static func dedupe(_ identifiers: [JSONValue]) -> [JSONValue] {
         var seen = Set<JSONValue>()
         return identifiers.filter { seen.insert($0).inserted }
     }

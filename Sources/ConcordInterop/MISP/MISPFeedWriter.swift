@@ -73,7 +73,7 @@ public enum MISPFeedWriter {
                     "distribution": "5", "timestamp": timestamp, "comment": "narrative",
                 ])
             }
-        case .retraction, .community:
+        case .retraction, .community, .actionRequest, .actionResponse:
             return nil
         }
         let event: JSONValue = [

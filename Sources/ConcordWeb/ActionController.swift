@@ -1,0 +1,138 @@
+import ConcordCore
+import ConcordStore
+import Foundation
+import Hummingbird
+import Logging
+
+/// Cross-border action requests (docs/decisions/0005-action-requests.md): `POST /requests` asks another node to
+/// act, `GET /requests?direction=inbound|outbound` lists them with their state, `GET /requests/{id}` gives a
+/// request's chain, `POST /requests/{id}/responses` answers one addressed to this node. Requests and responses
+/// are records, so both nodes hold the same signed history.
+struct ActionController {
+    let node: RunningNode
+
+    func addRoutes(to group: RouterGroup<ConcordRequestContext>) {
+        group.post("requests", use: create)
+        group.get("requests", use: list)
+        group.get("requests/{id}", use: chain)
+        group.post("requests/{id}/responses", use: respond)
+    }
+
+    @Sendable func create(_ request: Request, context: ConcordRequestContext) async throws -> Response {
+        _ = try context.require(.analyst)
+        let json = try await request.jsonBody(context: context)
+        let draft = try RecordInput.actionRequest(json, requester: node.key.nodeID, nodeJurisdiction: node.profile.jurisdiction)
+        guard let (record, outcome) = try await node.write([draft]).first else {
+            throw Problem.malformed("the request could not be written")
+        }
+        context.logger.info("action request written", metadata: ["record.id": "\(record.id)"])
+        return RecordController.created(record, outcome)
+    }
+
+    @Sendable func respond(_ request: Request, context: ConcordRequestContext) async throws -> Response {
+        _ = try context.require(.analyst)
+        let id = try context.parameters.require("id").lowercased()
+        guard ByteText.isSHA256Hex(id), let stored = try await node.store.record(id: id), stored.record.kind == .actionRequest
+        else {
+            throw Problem.notFound("no action request \(id) on this node")
+        }
+        let json = try await request.jsonBody(context: context)
+        let draft = try RecordInput.actionResponse(json, to: stored.record, responder: node.key.nodeID)
+        guard let (record, outcome) = try await node.write([draft]).first else {
+            throw Problem.malformed("the response could not be written")
+        }
+        return RecordController.created(record, outcome)
+    }
+
+    @Sendable func list(_ request: Request, context: ConcordRequestContext) async throws -> Response {
+        _ = try context.require(.analyst)
+        let q = try StrictQuery(request, allowed: ["direction"])
+        let direction = q["direction"] ?? "inbound"
+        guard direction == "inbound" || direction == "outbound" else {
+            throw Problem.invalid(pointer: "/direction", "is inbound or outbound")
+        }
+        let own = node.key.nodeID
+        let threads = try await ActionThreads.read(node.store)
+        let now = Timestamp.now()
+        let chosen = threads.filter {
+            direction == "inbound" ? $0.request.body["to"]?.stringValue == own : $0.request.origin == own
+        }
+        return Response.json(["requests": .array(chosen.map { $0.summary(now: now) })])
+    }
+
+    @Sendable func chain(_ request: Request, context: ConcordRequestContext) async throws -> Response {
+        _ = try context.require(.analyst)
+        let id = try context.parameters.require("id").lowercased()
+        guard let thread = try await ActionThreads.read(node.store).first(where: { $0.request.id == id }) else {
+            throw Problem.notFound("no action request \(id) on this node")
+        }
+        var summary = thread.summary(now: .now()).objectValue ?? [:]
+        summary["chain"] = .array(([thread.request] + thread.responses).map(\.wire))
+        return Response.json(.object(summary))
+    }
+}
+
+/// Requests with the responses their addressee wrote, read from the store.
+struct ActionThreads {
+    let request: Record
+    var responses: [Record] = []
+
+    /// Every request held, newest first, each with its addressee's responses in time order. A response from
+    /// any other node is not part of the thread.
+    static func read(_ store: any RecordStore) async throws -> [ActionThreads] {
+        var threads: [String: ActionThreads] = [:]
+        var order: [String] = []
+        try await store.forEachPage(of: .actionRequest) { page in
+            for stored in page where stored.retractedBy == nil {
+                threads[stored.record.id] = ActionThreads(request: stored.record)
+                order.append(stored.record.id)
+            }
+        }
+        try await store.forEachPage(of: .actionResponse) { page in
+            for stored in page {
+                guard let id = stored.record.body["request"]?.stringValue, let thread = threads[id],
+                    thread.request.body["to"]?.stringValue == stored.record.origin
+                else { continue }
+                threads[id]?.responses.append(stored.record)
+            }
+        }
+        return order.reversed().compactMap { id in
+            threads[id].map {
+                var t = $0
+                t.responses.sort { $0.created < $1.created }
+                return t
+            }
+        }
+    }
+
+    /// The request's state: its last answer, whether it is closed, whether it is overdue, and the times taken.
+    func summary(now: Timestamp) -> JSONValue {
+        let body = request.body
+        let due = body["due"]?.stringValue.flatMap(Timestamp.init(rfc3339:))
+        let last = responses.last
+        let status = last?.body["status"]?.stringValue ?? "open"
+        let closed = last.flatMap { $0.body["status"]?.stringValue }.flatMap(ResponseStatus.init(rawValue:))?.closes ?? false
+        var out: [String: JSONValue] = [
+            "id": .string(request.id),
+            "from": .string(request.origin),
+            "to": body["to"] ?? .null,
+            "action": body["action"] ?? .null,
+            "urgency": body["urgency"] ?? .null,
+            "legal_basis": body["legal_basis"] ?? .null,
+            "identifiers": body["identifiers"] ?? [],
+            "created": .string(request.created.rfc3339),
+            "status": .string(status),
+            "closed": .bool(closed),
+            "overdue": .bool(!closed && due.map { $0 < now } == true),
+            "responses": .integer(Int64(responses.count)),
+        ]
+        if let due { out["due"] = .string(due.rfc3339) }
+        if let acknowledged = responses.first {
+            out["seconds_to_acknowledge"] = .integer((acknowledged.created.milliseconds - request.created.milliseconds) / 1000)
+        }
+        if let actioned = responses.first(where: { $0.body["status"] == "actioned" }) {
+            out["seconds_to_action"] = .integer((actioned.created.milliseconds - request.created.milliseconds) / 1000)
+        }
+        return .object(out)
+    }
+}
