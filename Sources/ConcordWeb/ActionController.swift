@@ -1,3 +1,4 @@
+import ConcordAnalysis
 import ConcordCore
 import ConcordStore
 import Foundation
@@ -16,6 +17,32 @@ struct ActionController {
         group.get("requests", use: list)
         group.get("requests/{id}", use: chain)
         group.post("requests/{id}/responses", use: respond)
+        group.get("cooperation", use: cooperation)
+    }
+
+    /// `GET /cooperation`: per partner and direction, how many requests, how fast acknowledged and actioned,
+    /// the share actioned, and how many are open or overdue.
+    @Sendable func cooperation(_ request: Request, context: ConcordRequestContext) async throws -> Response {
+        _ = try context.require(.analyst)
+        _ = try StrictQuery(request, allowed: [])
+        let threads = try await ActionThreads.read(node.store).filter { !$0.request.exercise }.map(\.facts)
+        let figures = Cooperation.figures(threads, own: node.key.nodeID, now: .now())
+        return Response.json([
+            "partners": .array(
+                figures.map { f in
+                    var out: [String: JSONValue] = [
+                        "partner": .string(f.partner), "direction": .string(f.direction),
+                        "requests": .integer(Int64(f.requests)), "acknowledged": .integer(Int64(f.acknowledged)),
+                        "actioned": .integer(Int64(f.actioned)), "declined": .integer(Int64(f.declined)),
+                        "open": .integer(Int64(f.open)), "overdue": .integer(Int64(f.overdue)),
+                    ]
+                    if let m = f.medianSecondsToAcknowledge { out["median_seconds_to_acknowledge"] = .integer(m) }
+                    if let m = f.medianSecondsToAction { out["median_seconds_to_action"] = .integer(m) }
+                    if let share = f.shareActioned { out["share_actioned"] = .double(share) }
+                    return .object(out)
+                }
+            )
+        ])
     }
 
     @Sendable func create(_ request: Request, context: ConcordRequestContext) async throws -> Response {
@@ -103,6 +130,19 @@ struct ActionThreads {
                 return t
             }
         }
+    }
+
+    /// What the cooperation figures need of this thread.
+    var facts: Cooperation.Thread {
+        Cooperation.Thread(
+            requester: request.origin,
+            addressee: request.body["to"]?.stringValue ?? "",
+            created: request.created,
+            due: request.body["due"]?.stringValue.flatMap(Timestamp.init(rfc3339:)),
+            answers: responses.compactMap { r in
+                r.body["status"]?.stringValue.flatMap(ResponseStatus.init(rawValue:)).map { ($0, r.created) }
+            }
+        )
     }
 
     /// The request's state: its last answer, whether it is closed, whether it is overdue, and the times taken.

@@ -108,7 +108,16 @@ struct ActionRequestTests {
         let outbound = try await Self.eventually(client, a, "/api/v1/requests?direction=outbound") { _ in true }
         #expect(outbound["requests"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [id])
 
-        // A RED request for B is not served to a third node, and its identifiers flag nothing.
+        let (_, figures) = try await Net.call(client, .GET, a.url + "/api/v1/cooperation", token: a.token)
+        let partner = try #require(try JSONValue.parse(figures)["partners"]?.arrayValue?.first)
+        #expect(partner["partner"]?.stringValue == keys[1].nodeID)
+        #expect(partner["direction"] == "outbound")
+        #expect(
+            partner["requests"] == 1 && partner["actioned"] == 1 && partner["share_actioned"]?.integerValue == 1,
+            "1.0 is written as 1"
+        )
+
+        // The request's identifiers flag nothing.
         let (_, check) = try await Net.call(
             client,
             .GET,

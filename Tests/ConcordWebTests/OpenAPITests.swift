@@ -46,7 +46,7 @@ struct OpenAPITests {
                     }
                 }
             }
-            #expect(operations == 28)
+            #expect(operations == 29)
         }
     }
 }
