@@ -3,6 +3,20 @@ public import ConcordCore
 /// How well two nodes cooperate, measured from their action requests: how fast requests are acknowledged and
 /// actioned, and how many are.
 public enum Cooperation {
+    /// One answer of an addressee.
+    public struct Answer: Sendable, Equatable {
+        /// What it said.
+        public let status: ResponseStatus
+        /// When it was written.
+        public let at: Timestamp
+
+        /// Creates an answer.
+        public init(_ status: ResponseStatus, at: Timestamp) {
+            self.status = status
+            self.at = at
+        }
+    }
+
     /// What one request and its addressee's answers say, in time order.
     public struct Thread: Sendable, Equatable {
         /// The node that asked.
@@ -14,26 +28,15 @@ public enum Cooperation {
         /// When an answer was due.
         public let due: Timestamp?
         /// The addressee's answers, oldest first.
-        public let answers: [(status: ResponseStatus, at: Timestamp)]
+        public let answers: [Answer]
 
         /// Creates a thread.
-        public init(
-            requester: String,
-            addressee: String,
-            created: Timestamp,
-            due: Timestamp?,
-            answers: [(status: ResponseStatus, at: Timestamp)]
-        ) {
+        public init(requester: String, addressee: String, created: Timestamp, due: Timestamp?, answers: [Answer]) {
             self.requester = requester
             self.addressee = addressee
             self.created = created
             self.due = due
             self.answers = answers.sorted { $0.at < $1.at }
-        }
-
-        public static func == (lhs: Thread, rhs: Thread) -> Bool {
-            lhs.requester == rhs.requester && lhs.addressee == rhs.addressee && lhs.created == rhs.created && lhs.due == rhs.due
-                && lhs.answers.map(\.status) == rhs.answers.map(\.status) && lhs.answers.map(\.at) == rhs.answers.map(\.at)
         }
 
         /// Whether an answer closed it.

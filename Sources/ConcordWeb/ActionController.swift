@@ -140,7 +140,9 @@ struct ActionThreads {
             created: request.created,
             due: request.body["due"]?.stringValue.flatMap(Timestamp.init(rfc3339:)),
             answers: responses.compactMap { r in
-                r.body["status"]?.stringValue.flatMap(ResponseStatus.init(rawValue:)).map { ($0, r.created) }
+                r.body["status"]?.stringValue.flatMap(ResponseStatus.init(rawValue:)).map {
+                    Cooperation.Answer($0, at: r.created)
+                }
             }
         )
     }

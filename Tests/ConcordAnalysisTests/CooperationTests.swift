@@ -16,7 +16,7 @@ struct CooperationTests {
                 created: Self.at(0),
                 due: Self.at(3600),
                 answers: [
-                    (.actioned, Self.at(600)), (.acknowledged, Self.at(60)),
+                    .init(.actioned, at: Self.at(600)), .init(.acknowledged, at: Self.at(60)),
                 ]
             ),
             // To B: declined at 300 s.
@@ -25,7 +25,7 @@ struct CooperationTests {
                 addressee: "b",
                 created: Self.at(0),
                 due: Self.at(3600),
-                answers: [(.declined, Self.at(300))]
+                answers: [.init(.declined, at: Self.at(300))]
             ),
             // To B: unanswered and past due.
             Cooperation.Thread(requester: "a", addressee: "b", created: Self.at(0), due: Self.at(100), answers: []),
@@ -35,7 +35,7 @@ struct CooperationTests {
                 addressee: "c",
                 created: Self.at(0),
                 due: Self.at(100_000),
-                answers: [(.acknowledged, Self.at(30))]
+                answers: [.init(.acknowledged, at: Self.at(30))]
             ),
             // From B to A: actioned at 120 s.
             Cooperation.Thread(
@@ -43,7 +43,7 @@ struct CooperationTests {
                 addressee: "a",
                 created: Self.at(0),
                 due: nil,
-                answers: [(.actioned, Self.at(120))]
+                answers: [.init(.actioned, at: Self.at(120))]
             ),
             // Between two others: not A's business.
             Cooperation.Thread(requester: "b", addressee: "c", created: Self.at(0), due: nil, answers: []),
