@@ -120,13 +120,10 @@ struct CheckController {
                 }
                 if truncated {
                     var tail = ByteBuffer()
-                    tail.writeBytes(
-                        JSONValue.object([
-                            "problem": Problem.tooLarge("a streamed check holds at most \(limit) lines; the rest was not read")
-                                .inlineJSON
-                        ]).canonicalData
-                    )
-                    tail.writeInteger(UInt8(ascii: "\n"))
+                    tail.writeJSONLine([
+                        "problem": Problem.tooLarge("a streamed check holds at most \(limit) lines; the rest was not read")
+                            .inlineJSON
+                    ])
                     try await writer.write(tail)
                 }
                 try await writer.finish(nil)

@@ -71,8 +71,7 @@ struct IndicatorController {
                     members["truncated_after_line"] = .integer(Int64(node.limits.maxStreamLines))
                     summaryJSON = .object(members)
                 }
-                tail.writeBytes(JSONValue.object(["summary": summaryJSON]).canonicalData)
-                tail.writeInteger(UInt8(ascii: "\n"))
+                tail.writeJSONLine(["summary": summaryJSON])
                 try await writer.write(tail)
                 try await writer.finish(nil)
                 logger.info(
@@ -133,8 +132,7 @@ struct IndicatorController {
                 summary.rejected += 1
                 node.metrics.indicatorLinesRejected.increment()
             }
-            out.writeBytes(result.canonicalData)
-            out.writeInteger(UInt8(ascii: "\n"))
+            out.writeJSONLine(result)
         }
         return out
     }

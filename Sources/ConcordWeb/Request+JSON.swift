@@ -80,3 +80,11 @@ extension Request {
             || type.hasPrefix("application/jsonl")
     }
 }
+
+extension ByteBuffer {
+    /// Appends `value` in canonical form and a newline: one line of an NDJSON answer.
+    mutating func writeJSONLine(_ value: JSONValue) {
+        writeBytes(value.canonicalData)
+        writeInteger(UInt8(ascii: "\n"))
+    }
+}

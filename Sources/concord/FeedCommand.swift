@@ -147,11 +147,7 @@ struct FeedCommand: AsyncParsableCommand {
                 logger: logger
             )
             do {
-                let result = try await puller.pull(&feed) { pulled in
-                    var feeds = try file.load()
-                    if let at = feeds.firstIndex(where: { $0.name == pulled.name }) { feeds[at].addedAfter = pulled.addedAfter }
-                    try file.save(feeds)
-                }
+                let result = try await puller.pull(&feed) { try file.update($0) }
                 try? await http.shutdown()
                 await store.close()
                 let s = result.summary

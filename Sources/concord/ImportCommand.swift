@@ -142,11 +142,7 @@ struct ImportCommand: AsyncParsableCommand {
     }
 
     private func importSTIX(key: NodeKey, profile: NodeProfile) async throws {
-        var assigned: TLPLevel?
-        if let tlp {
-            guard let level = TLPLevel(lenient: tlp) else { throw ValidationError("--tlp \(tlp) is not a TLP level") }
-            assigned = level
-        }
+        let assigned = try assignedTLP()
         guard let fallback = TLPLevel(lenient: defaultTLP) else {
             throw ValidationError("--default-tlp \(defaultTLP) is not a TLP level")
         }
@@ -193,6 +189,13 @@ struct ImportCommand: AsyncParsableCommand {
         )
     }
 
+    /// The level named by `--tlp`, or nil.
+    private func assignedTLP() throws -> TLPLevel? {
+        guard let tlp else { return nil }
+        guard let level = TLPLevel(lenient: tlp) else { throw ValidationError("--tlp \(tlp) is not a TLP level") }
+        return level
+    }
+
     /// The file named by `--results`, created empty, or nil.
     private func resultsFile() throws -> FileHandle? {
         guard let results else { return nil }
@@ -203,11 +206,7 @@ struct ImportCommand: AsyncParsableCommand {
     }
 
     private func importMISP(key: NodeKey, profile: NodeProfile) async throws {
-        var assigned: TLPLevel?
-        if let tlp {
-            guard let level = TLPLevel(lenient: tlp) else { throw ValidationError("--tlp \(tlp) is not a TLP level") }
-            assigned = level
-        }
+        let assigned = try assignedTLP()
         let events: AnySequence<Result<JSONValue, STIXBundleError>>
         do {
             events = try MISPExchange.events(at: URL(fileURLWithPath: path))

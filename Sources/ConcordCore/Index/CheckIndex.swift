@@ -57,6 +57,9 @@ public enum CheckScope: String, CaseIterable, Sendable, Codable, Comparable {
         }
     }
 
+    /// Whether a token of this scope may see records of `level`: those in the bands it reads.
+    public func allows(_ level: TLPLevel) -> Bool { Self.band(of: level) < bands }
+
     public static func < (lhs: CheckScope, rhs: CheckScope) -> Bool { lhs.bands < rhs.bands }
 }
 

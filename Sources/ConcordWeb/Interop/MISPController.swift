@@ -41,12 +41,10 @@ struct MISPController {
             key: node.key,
             options: options
         ) { line in
-            lines.writeBytes(line.canonicalData)
-            lines.writeInteger(UInt8(ascii: "\n"))
+            lines.writeJSONLine(line)
         }
         node.didWrite(summary.created)
-        lines.writeBytes(JSONValue.object(["summary": summary.json]).canonicalData)
-        lines.writeInteger(UInt8(ascii: "\n"))
+        lines.writeJSONLine(["summary": summary.json])
         return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: ResponseBody(byteBuffer: lines))
     }
 

@@ -194,14 +194,3 @@ extension MISPExchange {
         }
     }
 }
-
-extension CheckScope {
-    /// Whether a token of this scope may see records of `level`.
-    public func allows(_ level: TLPLevel) -> Bool {
-        switch self {
-        case .green: level <= .green
-        case .amber: level <= .amber
-        case .all: true
-        }
-    }
-}

@@ -34,61 +34,36 @@ struct STIXController {
             }
             options.defaultTLP = level
         }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("concord-stix-\(UUID().uuidString).json")
-        guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
-            throw Problem.notReady("the node cannot write a temporary file for the bundle")
-        }
-        let removeFile: @Sendable () -> Void = { try? FileManager.default.removeItem(at: file) }
-        let importer: STIXImporter
-        do {
-            let handle = try FileHandle(forWritingTo: file)
-            var size: Int64 = 0
-            for try await buffer in request.body {
-                size += Int64(buffer.readableBytes)
-                guard size <= node.limits.maxBundleBytes else {
-                    try? handle.close()
-                    throw Problem.tooLarge("a bundle may have at most \(node.limits.maxBundleBytes) bytes")
-                }
-                handle.write(Data(buffer.readableBytesView))
-            }
-            try handle.close()
-            do {
-                importer = try STIXBundleImport.prepare(file: file, options: options)
-            } catch let error as STIXBundleError {
-                throw Problem.invalid(
-                    pointer: "",
-                    "the body is not a readable STIX bundle: \(error.detail); nothing was imported"
-                )
-            }
-        } catch {
-            removeFile()
-            throw error
-        }
+        let upload = try await SpooledBundle.receive(
+            request.body,
+            limit: node.limits.maxBundleBytes,
+            noun: "bundle",
+            readable: "a readable STIX bundle",
+            options: options
+        )
         let node = self.node
         let logger = context.logger
         return Response(
             status: .ok,
             headers: [.contentType: "application/x-ndjson"],
             body: ResponseBody { writer in
-                defer { removeFile() }
+                defer { upload.remove() }
                 let summary = try await STIXBundleImport.importObjects(
-                    file: file,
-                    importer: importer,
+                    file: upload.file,
+                    importer: upload.importer,
                     ledger: node.ledger,
                     key: node.key,
                     results: { lines in
                         var out = ByteBuffer()
                         for line in lines {
-                            out.writeBytes(line.canonicalData)
-                            out.writeInteger(UInt8(ascii: "\n"))
+                            out.writeJSONLine(line)
                         }
                         try await writer.write(out)
                     }
                 )
                 node.didWrite(summary.created)
                 var tail = ByteBuffer()
-                tail.writeBytes(JSONValue.object(["summary": summary.json]).canonicalData)
-                tail.writeInteger(UInt8(ascii: "\n"))
+                tail.writeJSONLine(["summary": summary.json])
                 try await writer.write(tail)
                 try await writer.finish(nil)
                 logger.info(
@@ -143,5 +118,60 @@ struct STIXController {
                 try await writer.finish(nil)
             }
         )
+    }
+}
+
+/// A STIX bundle or TAXII envelope received in a request: its body held in a temporary file (a bundle may hold
+/// millions of objects), checked and prepared by the first two passes of the import.
+struct SpooledBundle: Sendable {
+    let file: URL
+    let importer: STIXImporter
+
+    /// Removes the temporary file.
+    func remove() { try? FileManager.default.removeItem(at: file) }
+
+    /// Writes `body` to a temporary file and runs the import's first two passes. A body over `limit` bytes gets a
+    /// 413 problem and one that is not a bundle a 422, both before anything is written to the store; on any
+    /// error the file is removed.
+    /// - Parameters:
+    ///   - noun: what the body is called in the problems ("bundle", "envelope").
+    ///   - readable: what a well-formed body is called ("a readable STIX bundle").
+    static func receive(
+        _ body: RequestBody,
+        limit: Int64,
+        noun: String,
+        readable: String,
+        options: STIXImporter.Options
+    ) async throws -> SpooledBundle {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("concord-\(noun)-\(UUID().uuidString).json")
+        guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
+            throw Problem.notReady("the node cannot write a temporary file for the \(noun)")
+        }
+        do {
+            let handle = try FileHandle(forWritingTo: file)
+            do {
+                var size: Int64 = 0
+                for try await buffer in body {
+                    size += Int64(buffer.readableBytes)
+                    guard size <= limit else {
+                        let article = "aeiou".contains(noun.first ?? "x") ? "an" : "a"
+                        throw Problem.tooLarge("\(article) \(noun) may have at most \(limit) bytes")
+                    }
+                    handle.write(Data(buffer.readableBytesView))
+                }
+                try handle.close()
+            } catch {
+                try? handle.close()
+                throw error
+            }
+            do {
+                return SpooledBundle(file: file, importer: try STIXBundleImport.prepare(file: file, options: options))
+            } catch let error as STIXBundleError {
+                throw Problem.invalid(pointer: "", "the body is not \(readable): \(error.detail); nothing was imported")
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: file)
+            throw error
+        }
     }
 }

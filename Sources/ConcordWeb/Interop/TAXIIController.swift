@@ -145,38 +145,23 @@ struct TAXIIController {
         guard type.hasPrefix("application/taxii+json") else {
             throw Problem.unsupportedMediaType("send an envelope as \(Self.mediaType)")
         }
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("concord-taxii-\(UUID().uuidString).json")
-        defer { try? FileManager.default.removeItem(at: file) }
-        guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
-            throw Problem.notReady("the node cannot write a temporary file for the envelope")
-        }
-        let handle = try FileHandle(forWritingTo: file)
-        var size = 0
-        do {
-            for try await buffer in request.body {
-                size += buffer.readableBytes
-                guard size <= Self.maxContentLength else {
-                    throw Problem.tooLarge("an envelope may have at most \(Self.maxContentLength) bytes")
-                }
-                handle.write(Data(buffer.readableBytesView))
-            }
-            try handle.close()
-        } catch {
-            try? handle.close()
-            throw error
-        }
         let requested = Timestamp.now()
-        let options = STIXImporter.Options(jurisdiction: node.profile.jurisdiction, defaultTLP: level, assignedTLP: level)
-        let importer: STIXImporter
-        do {
-            importer = try STIXBundleImport.prepare(file: file, options: options)
-        } catch let error as STIXBundleError {
-            throw Problem.invalid(pointer: "", "the body is not a readable envelope: \(error.detail); nothing was imported")
-        }
+        let upload = try await SpooledBundle.receive(
+            request.body,
+            limit: Int64(Self.maxContentLength),
+            noun: "envelope",
+            readable: "a readable envelope",
+            options: STIXImporter.Options(jurisdiction: node.profile.jurisdiction, defaultTLP: level, assignedTLP: level)
+        )
+        defer { upload.remove() }
         var successes: [JSONValue] = []
         var failures: [JSONValue] = []
-        let summary = try await STIXBundleImport.importObjects(file: file, importer: importer, ledger: node.ledger, key: node.key)
-        {
+        let summary = try await STIXBundleImport.importObjects(
+            file: upload.file,
+            importer: upload.importer,
+            ledger: node.ledger,
+            key: node.key
+        ) {
             lines in
             for line in lines {
                 let id = line["id"] ?? .string("object \(line["index"]?.integerValue ?? 0)")

@@ -88,6 +88,17 @@ public struct TAXIIFeedFile: Sendable {
         }
     }
 
+    /// Writes what a pull learned of `feed` (its position, last pull and last error) over the entry of the same
+    /// name in the file as it is now, so that feeds added or removed meanwhile are kept as they are.
+    public func update(_ feed: TAXIIFeed) throws {
+        var feeds = try load()
+        guard let at = feeds.firstIndex(where: { $0.name == feed.name }) else { return }
+        feeds[at].addedAfter = feed.addedAfter
+        feeds[at].lastPull = feed.lastPull
+        feeds[at].lastError = feed.lastError
+        try save(feeds)
+    }
+
     /// Checks a collection address: http or https, and ending in `/collections/<id>/`.
     public static func check(collection: String) throws -> String {
         var text = collection
@@ -210,7 +221,7 @@ struct TAXIIFeedService: Service {
                 if Task.isShuttingDownGracefully { break }
                 due[feed.name] = .now + .seconds(max(10, feed.interval))
                 do {
-                    let result = try await puller.pull(&feed) { try save($0) }
+                    let result = try await puller.pull(&feed) { try file.update($0) }
                     node.didWrite(result.summary.created)
                     feed.lastPull = "\(Timestamp.now().rfc3339): \(result.pages) pages, \(result.summary.created) records created"
                     feed.lastError = nil
@@ -225,20 +236,10 @@ struct TAXIIFeedService: Service {
                     feed.lastError = "\(Timestamp.now().rfc3339): \(error)"
                     logger.warning("TAXII feed pull failed", metadata: ["feed": "\(feed.name)", "error": "\(error)"])
                 }
-                try? save(feed)
+                try? file.update(feed)
             }
             try? await Task.sleep(for: .seconds(1))
         }
         try? await http.shutdown()
-    }
-
-    /// Writes `feed` over the entry of the same name in the file as it is now.
-    private func save(_ feed: TAXIIFeed) throws {
-        var feeds = try file.load()
-        guard let at = feeds.firstIndex(where: { $0.name == feed.name }) else { return }
-        feeds[at].addedAfter = feed.addedAfter
-        feeds[at].lastPull = feed.lastPull
-        feeds[at].lastError = feed.lastError
-        try file.save(feeds)
     }
 }
