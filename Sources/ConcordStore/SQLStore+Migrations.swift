@@ -133,6 +133,12 @@ extension SQLStore {
                 "CREATE INDEX sessions_user ON sessions (user_id)",
             ]
         ),
+        // Indicators expire: the check index needs each one's valid_until without reading the record.
+        Migration(
+            version: 9,
+            sqlite: ["ALTER TABLE record_identifiers ADD COLUMN valid_until_ms INTEGER"],
+            postgres: ["ALTER TABLE record_identifiers ADD COLUMN valid_until_ms BIGINT"]
+        ),
     ]
 
     /// Applies every migration newer than the store's schema, each in its own transaction.

@@ -262,8 +262,8 @@ public final class SQLStore: RecordStore, TokenStore {
 
     private func insertIdentifierRows(_ binds: [SQLValue], count: Int) async throws {
         _ = try await rawWriter.rows(
-            "INSERT INTO record_identifiers (record_seq, kind, value, role, typology, jurisdiction, confidence, first_seen_ms, last_seen_ms, is_report, derived) VALUES "
-                + Self.placeholders(rows: count, columns: 11),
+            "INSERT INTO record_identifiers (record_seq, kind, value, role, typology, jurisdiction, confidence, first_seen_ms, last_seen_ms, is_report, derived, valid_until_ms) VALUES "
+                + Self.placeholders(rows: count, columns: 12),
             binds
         )
     }
@@ -279,7 +279,7 @@ public final class SQLStore: RecordStore, TokenStore {
             .integer(seq), .text(item.identifier.kind.rawValue), .text(item.identifier.canonical), SQLValue(item.role?.rawValue),
             SQLValue(item.typology?.rawValue), SQLValue(item.jurisdiction), SQLValue(item.confidence),
             .integer(item.firstSeen.milliseconds), .integer(item.lastSeen.milliseconds), .integer(item.isReport ? 1 : 0),
-            .integer(item.derived ? 1 : 0),
+            .integer(item.derived ? 1 : 0), item.validUntil.map { .integer($0.milliseconds) } ?? .null,
         ]
     }
 
@@ -329,7 +329,7 @@ public final class SQLStore: RecordStore, TokenStore {
 
     static let identifierSelect = """
         SELECT ri.kind, ri.value, ri.role, ri.typology, ri.jurisdiction, ri.confidence, ri.first_seen_ms, \
-        ri.last_seen_ms, ri.is_report, ri.derived, CASE WHEN r.retracted_by IS NULL THEN 0 ELSE 1 END AS retracted, r.tlp \
+        ri.last_seen_ms, ri.is_report, ri.derived, CASE WHEN r.retracted_by IS NULL THEN 0 ELSE 1 END AS retracted, r.tlp, ri.valid_until_ms \
         FROM record_identifiers ri JOIN records r ON r.seq = ri.record_seq WHERE r.exercise = 0
         """
 
@@ -393,7 +393,7 @@ public final class SQLStore: RecordStore, TokenStore {
 
     /// One row of `identifierSelect`, or nil when it holds something this version does not understand.
     static func indexedIdentifier(_ row: [SQLValue]) -> (IndexedIdentifier, retracted: Bool)? {
-        guard row.count == 12, let kind = row[0].text.flatMap(IdentifierKind.init(rawValue:)), let value = row[1].text,
+        guard row.count == 13, let kind = row[0].text.flatMap(IdentifierKind.init(rawValue:)), let value = row[1].text,
             let first = row[6].integer, let last = row[7].integer, let isReport = row[8].integer, let derived = row[9].integer,
             let retracted = row[10].integer
         else { return nil }
@@ -408,7 +408,8 @@ public final class SQLStore: RecordStore, TokenStore {
             isReport: isReport != 0,
             derived: derived != 0,
             // A level this version does not know is treated as the most restricted.
-            tlp: row[11].text.flatMap(TLPLevel.init(rawValue:)) ?? .red
+            tlp: row[11].text.flatMap(TLPLevel.init(rawValue:)) ?? .red,
+            validUntil: row[12].integer.map { Timestamp(milliseconds: $0) }
         )
         return (item, retracted != 0)
     }

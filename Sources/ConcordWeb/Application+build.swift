@@ -105,6 +105,8 @@ public func buildApplication(
     let webhook = configuration.alertWebhook.map { AlertWebhook(url: $0, key: configuration.key, logger: logger) }
     var policy = CampaignLinker.LinkPolicy()
     policy.warningList.formUnion(configuration.warningList)
+    // The same list keeps known-good values (platforms, shorteners, an operator's bank switchboards) out of checks.
+    ledger.index.setKnownGood(policy.warningList)
     let analysis = NodeAnalysis(
         nodeID: configuration.key.nodeID,
         rates: configuration.rates,

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// What the network knows of one identifier: the answer to "has anyone flagged this?".
@@ -24,6 +25,15 @@ public struct CheckResult: Sendable, Equatable {
     public let highestConfidence: Int?
     /// True when it was flagged once but every record naming it has been withdrawn.
     public let retracted: Bool
+    /// True when only indicators name it and every one of them is past its `valid_until`.
+    public let expired: Bool
+    /// True when it is on the node's warning list of known-good values, which are never flagged.
+    public let knownGood: Bool
+    /// Whole days since it was last seen, when any live record names it.
+    public let ageDays: Int?
+    /// How sure, 0-100, the network is today that it is used in scams: the evidence decayed by age. Nil when not
+    /// flagged.
+    public let sureness: Int?
 }
 
 /// Which records a check answer may draw on, by their TLP level: what a checker token is allowed to learn.
@@ -65,7 +75,7 @@ public enum CheckScope: String, CaseIterable, Sendable, Codable, Comparable {
 
 /// The in-memory index of every identifier the node holds, so that checks never touch the database.
 ///
-/// Each entry is a fixed 28-byte summary; jurisdiction sets are interned and shared between entries. Entries are
+/// Each entry is a fixed 32-byte summary; jurisdiction sets are interned and shared between entries. Entries are
 /// kept in three bands by the TLP level of the records they summarise (CLEAR/GREEN, AMBER, AMBER+STRICT/RED), so
 /// that an answer draws only on the bands its `CheckScope` covers; an identifier named at one level only, as most
 /// are, is held once.
@@ -79,6 +89,11 @@ public final class CheckIndex: Sendable {
         var jurisdictionSet: UInt32 = 0
         var typologies: UInt16 = 0
         var confidence: Int8 = -1
+        /// The latest `valid_until` of the live indicators, in seconds; `.max` when one of them has none.
+        var validUntil: UInt32 = 0
+
+        /// Whether a live record still flags it at `now` (seconds): a report, or an indicator not yet expired.
+        func live(at now: UInt32) -> Bool { reports > 0 || (indicators > 0 && validUntil > now) }
     }
 
     struct State {
@@ -86,6 +101,12 @@ public final class CheckIndex: Sendable {
         var bands: [[KeyTable<Entry>]]
         var sets = JurisdictionSets()
         var count = 0
+        /// Warning-list keys (`kind:canonical`) that are never flagged.
+        var knownGood: Set<String> = []
+
+        func isKnownGood(_ identifier: Identifier) -> Bool {
+            !knownGood.isEmpty && knownGood.contains(identifier.kind.rawValue + ":" + identifier.canonical)
+        }
 
         init() {
             let seed = Int.random(in: .min ... .max)
@@ -129,11 +150,13 @@ public final class CheckIndex: Sendable {
             merged.entry.lastSeen = max(merged.entry.lastSeen, entry.lastSeen)
             merged.entry.typologies |= entry.typologies
             merged.entry.confidence = max(merged.entry.confidence, entry.confidence)
+            merged.entry.validUntil = max(merged.entry.validUntil, entry.validUntil)
             merged.sets.append(entry.jurisdictionSet)
             self = merged
         }
 
-        var live: Bool { entry.reports + entry.indicators > 0 }
+        /// Whether any live (not withdrawn) record names it, expired or not.
+        var held: Bool { entry.reports + entry.indicators > 0 }
     }
 
     private let state = Mutex(State())
@@ -143,6 +166,12 @@ public final class CheckIndex: Sendable {
 
     /// The number of distinct identifiers indexed.
     public var count: Int { state.withLock { $0.count } }
+
+    /// Sets the warning list: `kind:canonical` keys of known-good values (a bank's switchboard, a platform's domain)
+    /// that no check flags, whatever names them.
+    public func setKnownGood(_ keys: Set<String>) {
+        state.withLock { $0.knownGood = keys }
+    }
 
     /// Bytes the index's tables hold (keys, slots and summaries), for capacity planning.
     public var footprint: Int { state.withLock { s in s.bands.joined().reduce(0) { $0 + $1.footprint } } }
@@ -184,6 +213,9 @@ public final class CheckIndex: Sendable {
             if item.isReport { entry.reports &+= 1 } else { entry.indicators &+= 1 }
             if let t = item.typology { entry.typologies |= t.bit }
             if let c = item.confidence { entry.confidence = max(entry.confidence, Int8(clamping: c)) }
+            if !item.isReport {
+                entry.validUntil = max(entry.validUntil, item.validUntil.map { UInt32(clamping: max(0, $0.seconds)) } ?? .max)
+            }
             entry.firstSeen = min(entry.firstSeen, UInt32(clamping: item.firstSeen.seconds))
             entry.lastSeen = max(entry.lastSeen, UInt32(clamping: item.lastSeen.seconds))
             if let j = item.jurisdiction { entry.jurisdictionSet = s.sets.adding(j, to: entry.jurisdictionSet) }
@@ -198,12 +230,16 @@ public final class CheckIndex: Sendable {
 
     /// The answer for one canonical identifier from the records `scope` covers. URLs fall back to their host and
     /// registrable domain; domains to their registrable domain.
-    public func check(_ identifier: Identifier, scope: CheckScope = .all) -> CheckResult {
-        state.withLock { s in Self.check(identifier, bands: s.bands(of: scope), in: s) }
+    public func check(_ identifier: Identifier, scope: CheckScope = .all, at now: Timestamp = .now()) -> CheckResult {
+        let seconds = Self.seconds(now)
+        return state.withLock { s in Self.check(identifier, bands: s.bands(of: scope), at: seconds, in: s) }
     }
 
+    static func seconds(_ t: Timestamp) -> UInt32 { UInt32(clamping: max(0, t.seconds)) }
+
     /// Answers for many identifiers under one lock, in order, overlapping the memory reads of neighbours.
-    public func check(_ identifiers: [Identifier], scope: CheckScope = .all) -> [CheckResult] {
+    public func check(_ identifiers: [Identifier], scope: CheckScope = .all, at now: Timestamp = .now()) -> [CheckResult] {
+        let seconds = Self.seconds(now)
         var positions = [[Int]](repeating: [], count: IdentifierKind.allCases.count)
         for (n, identifier) in identifiers.enumerated() { positions[identifier.kind.ordinal].append(n) }
         return state.withLock { s in
@@ -219,12 +255,12 @@ public final class CheckIndex: Sendable {
                 }
                 for (place, summary) in zip(places, summaries) {
                     let identifier = identifiers[place]
-                    if let summary, summary.live {
-                        results[place] = Self.result(identifier, matched: nil, summary, s)
+                    if let summary, summary.entry.live(at: seconds), !s.isKnownGood(identifier) {
+                        results[place] = Self.result(identifier, matched: nil, summary, at: seconds, s)
                     } else if identifier.kind == .url || identifier.kind == .domain {
-                        results[place] = Self.check(identifier, bands: bands, in: s)
+                        results[place] = Self.check(identifier, bands: bands, at: seconds, in: s)
                     } else {
-                        results[place] = Self.result(identifier, matched: nil, summary ?? Summary(Entry()), s)
+                        results[place] = Self.result(identifier, matched: nil, summary ?? Summary(Entry()), at: seconds, s)
                     }
                 }
             }
@@ -235,6 +271,7 @@ public final class CheckIndex: Sendable {
     /// Whether each of many exact keys is flagged in the records `scope` covers: the batched bare look-up, with no
     /// fall-back and no result building, overlapping the memory reads of neighbouring keys.
     public func areFlagged(_ identifiers: [Identifier], scope: CheckScope = .all) -> [Bool] {
+        let now = Self.seconds(.now())
         var flags = [Bool](repeating: false, count: identifiers.count)
         var positions = [[Int]](repeating: [], count: IdentifierKind.allCases.count)
         for (n, identifier) in identifiers.enumerated() { positions[identifier.kind.ordinal].append(n) }
@@ -243,7 +280,7 @@ public final class CheckIndex: Sendable {
                 for (ordinal, places) in positions.enumerated() where !places.isEmpty {
                     let entries = s.bands[band][ordinal].values(places.map { identifiers[$0].canonical })
                     for (place, entry) in zip(places, entries) {
-                        if let entry, entry.reports + entry.indicators > 0 { flags[place] = true }
+                        if let entry, entry.live(at: now), !s.isKnownGood(identifiers[place]) { flags[place] = true }
                     }
                 }
             }
@@ -254,25 +291,29 @@ public final class CheckIndex: Sendable {
     /// Whether the exact key is flagged in the records `scope` covers: the bare look-up, with no fall-back and no
     /// result building.
     public func isFlagged(_ identifier: Identifier, scope: CheckScope = .all) -> Bool {
-        state.withLock { s in
+        let now = Self.seconds(.now())
+        return state.withLock { s in
             s.bands(of: scope).contains { band in
                 guard let e = s.bands[band][identifier.kind.ordinal].value(identifier.canonical) else { return false }
-                return e.reports + e.indicators > 0
+                return e.live(at: now) && !s.isKnownGood(identifier)
             }
         }
     }
 
-    private static func check(_ identifier: Identifier, bands: [Int], in s: State) -> CheckResult {
+    private static func check(_ identifier: Identifier, bands: [Int], at now: UInt32, in s: State) -> CheckResult {
         let own = s.entry(identifier.canonical, ordinal: identifier.kind.ordinal, in: bands)
-        if let own, own.live {
-            return result(identifier, matched: nil, own, s)
+        if let own, own.entry.live(at: now), !s.isKnownGood(identifier) {
+            return result(identifier, matched: nil, own, at: now, s)
         }
-        for fallback in fallbacks(of: identifier) {
-            if let summary = s.entry(fallback.canonical, ordinal: IdentifierKind.domain.ordinal, in: bands), summary.live {
-                return result(identifier, matched: fallback, summary, s)
+        // A known-good host (a platform, a shortener) never flags the pages on it.
+        for fallback in fallbacks(of: identifier) where !s.isKnownGood(fallback) {
+            if let summary = s.entry(fallback.canonical, ordinal: IdentifierKind.domain.ordinal, in: bands),
+                summary.entry.live(at: now)
+            {
+                return result(identifier, matched: fallback, summary, at: now, s)
             }
         }
-        return result(identifier, matched: nil, own ?? Summary(Entry()), s)
+        return result(identifier, matched: nil, own ?? Summary(Entry()), at: now, s)
     }
 
     private static func fallbacks(of identifier: Identifier) -> [Identifier] {
@@ -293,25 +334,63 @@ public final class CheckIndex: Sendable {
             .map { Identifier(kind: .domain, canonical: $0) }
     }
 
-    private static func result(_ identifier: Identifier, matched: Identifier?, _ summary: Summary, _ s: State) -> CheckResult {
+    private static func result(
+        _ identifier: Identifier,
+        matched: Identifier?,
+        _ summary: Summary,
+        at now: UInt32,
+        _ s: State
+    ) -> CheckResult {
         let e = summary.entry
-        let live = summary.live
+        let held = summary.held
+        let knownGood = held && s.isKnownGood(matched ?? identifier)
+        let flagged = e.live(at: now) && !knownGood
         let jurisdictions =
             summary.sets.count == 1
             ? s.sets.codes(of: summary.sets[0]) : Set(summary.sets.flatMap { s.sets.codes(of: $0) }).sorted()
+        let ageDays = held ? Int(now > e.lastSeen ? (now - e.lastSeen) / 86_400 : 0) : nil
         return CheckResult(
             identifier: identifier,
             matched: matched,
-            flagged: live,
+            flagged: flagged,
             reports: Int(e.reports),
             indicators: Int(e.indicators),
             jurisdictions: jurisdictions,
             typologies: Typology.from(mask: e.typologies),
-            firstSeen: live ? Timestamp(milliseconds: Int64(e.firstSeen) * 1000) : nil,
-            lastSeen: live ? Timestamp(milliseconds: Int64(e.lastSeen) * 1000) : nil,
-            highestConfidence: live && e.confidence >= 0 ? Int(e.confidence) : nil,
-            retracted: !live && e.withdrawn > 0
+            firstSeen: held ? Timestamp(milliseconds: Int64(e.firstSeen) * 1000) : nil,
+            lastSeen: held ? Timestamp(milliseconds: Int64(e.lastSeen) * 1000) : nil,
+            highestConfidence: held && e.confidence >= 0 ? Int(e.confidence) : nil,
+            retracted: !held && e.withdrawn > 0,
+            expired: held && e.reports == 0 && e.validUntil <= now,
+            knownGood: knownGood,
+            ageDays: ageDays,
+            sureness: flagged
+                ? Sureness.score(
+                    reports: Int(e.reports),
+                    confidence: e.indicators > 0 && e.confidence >= 0 ? Int(e.confidence) : nil,
+                    jurisdictions: jurisdictions.count,
+                    ageDays: ageDays ?? 0
+                ) : nil
         )
+    }
+}
+
+/// How sure a check answer is: the strength of the evidence, halved every `halfLifeDays` since it was last seen.
+///
+/// The evidence is the highest indicator confidence, or what the victim reports add up to (one report 40, each
+/// further report 15 more, up to 90), whichever is higher, plus 10 when two or more jurisdictions saw it. Scam
+/// numbers, accounts and sites are dropped and replaced within weeks, so an old flag says less about today.
+public enum Sureness {
+    /// Days after which a flag counts half.
+    public static let halfLifeDays = 90.0
+
+    /// The score 0-100.
+    public static func score(reports: Int, confidence: Int?, jurisdictions: Int, ageDays: Int) -> Int {
+        let fromReports = reports == 0 ? 0 : min(90, 40 + 15 * (reports - 1))
+        var evidence = max(fromReports, confidence ?? 0)
+        if jurisdictions >= 2 { evidence = min(100, evidence + 10) }
+        let decayed = Double(evidence) * pow(0.5, Double(max(0, ageDays)) / halfLifeDays)
+        return Int(decayed.rounded())
     }
 }
 
@@ -370,6 +449,10 @@ extension CheckResult {
             "last_seen": lastSeen.map { .string($0.rfc3339) } ?? .null,
             "highest_confidence": highestConfidence.map { .integer(Int64($0)) } ?? .null,
             "retracted": .bool(retracted),
+            "expired": .bool(expired),
+            "known_good": .bool(knownGood),
+            "age_days": ageDays.map { .integer(Int64($0)) } ?? .null,
+            "sureness": sureness.map { .integer(Int64($0)) } ?? .null,
         ]
         if let matched {
             members["matched"] = .object(["kind": .string(matched.kind.rawValue), "canonical": .string(matched.canonical)])

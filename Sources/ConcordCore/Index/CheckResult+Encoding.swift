@@ -3,8 +3,9 @@ extension CheckResult {
     /// `json.adding("line", ...).canonicalData`, without building the intermediate value. Large streamed
     /// checks write millions of these.
     public func appendCanonicalJSON(to out: inout [UInt8], line: Int? = nil) {
-        // Keys in RFC 8785 order (UTF-16 code units): canonical, first_seen, flagged, highest_confidence,
-        // indicators, jurisdictions, kind, last_seen, line, matched, reports, retracted, typologies.
+        // Keys in RFC 8785 order (UTF-16 code units): age_days, canonical, expired, first_seen, flagged,
+        // highest_confidence, indicators, jurisdictions, kind, known_good, last_seen, line, matched, reports,
+        // retracted, sureness, typologies.
         func key(_ name: StaticString) {
             out.append(UInt8(ascii: ","))
             out.append(UInt8(ascii: "\""))
@@ -31,8 +32,12 @@ extension CheckResult {
             t.appendRFC3339(to: &out)
             out.append(UInt8(ascii: "\""))
         }
-        ("{\"canonical\":" as StaticString).withUTF8Buffer { out.append(contentsOf: $0) }
+        ("{\"age_days\":" as StaticString).withUTF8Buffer { out.append(contentsOf: $0) }
+        if let ageDays { integer(ageDays) } else { null() }
+        key("canonical")
         string(identifier.canonical)
+        key("expired")
+        bool(expired)
         key("first_seen")
         time(firstSeen)
         key("flagged")
@@ -50,6 +55,8 @@ extension CheckResult {
         out.append(UInt8(ascii: "]"))
         key("kind")
         string(identifier.kind.rawValue)
+        key("known_good")
+        bool(knownGood)
         key("last_seen")
         time(lastSeen)
         if let line {
@@ -68,6 +75,8 @@ extension CheckResult {
         integer(reports)
         key("retracted")
         bool(retracted)
+        key("sureness")
+        if let sureness { integer(sureness) } else { null() }
         key("typologies")
         out.append(UInt8(ascii: "["))
         for (n, t) in typologies.enumerated() {

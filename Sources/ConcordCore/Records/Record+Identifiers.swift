@@ -20,6 +20,8 @@ public struct IndexedIdentifier: Sendable, Equatable {
     public let derived: Bool
     /// The TLP level of the record, which decides which check scopes see it.
     public let tlp: TLPLevel
+    /// Until when an indicator holds; nil when it holds until withdrawn (and always for reports).
+    public let validUntil: Timestamp?
 
     /// Creates an entry.
     public init(
@@ -32,7 +34,8 @@ public struct IndexedIdentifier: Sendable, Equatable {
         lastSeen: Timestamp,
         isReport: Bool,
         derived: Bool = false,
-        tlp: TLPLevel = .red
+        tlp: TLPLevel = .red,
+        validUntil: Timestamp? = nil
     ) {
         self.identifier = identifier
         self.role = role
@@ -44,6 +47,7 @@ public struct IndexedIdentifier: Sendable, Equatable {
         self.isReport = isReport
         self.derived = derived
         self.tlp = tlp
+        self.validUntil = validUntil
     }
 }
 
@@ -55,7 +59,15 @@ extension Record {
         let typology = body["typology"]?.stringValue.flatMap(Typology.init(rawValue:))
         let jurisdiction = body["jurisdiction"]?.stringValue
         var out: [IndexedIdentifier] = []
-        func add(_ item: JSONValue, role: IdentifierRole?, confidence: Int?, first: Timestamp, last: Timestamp, isReport: Bool) {
+        func add(
+            _ item: JSONValue,
+            role: IdentifierRole?,
+            confidence: Int?,
+            first: Timestamp,
+            last: Timestamp,
+            isReport: Bool,
+            validUntil: Timestamp? = nil
+        ) {
             guard let kindText = item["kind"]?.stringValue, let kind = IdentifierKind(rawValue: kindText),
                 let value = item["value"]?.stringValue
             else { return }
@@ -70,7 +82,8 @@ extension Record {
                     firstSeen: first,
                     lastSeen: last,
                     isReport: isReport,
-                    tlp: label.tlp
+                    tlp: label.tlp,
+                    validUntil: validUntil
                 )
             )
             if kind == .url, let host = WebAddressNormalizer.host(ofCanonicalURL: value),
@@ -87,7 +100,8 @@ extension Record {
                         lastSeen: last,
                         isReport: isReport,
                         derived: true,
-                        tlp: label.tlp
+                        tlp: label.tlp,
+                        validUntil: validUntil
                     )
                 )
             }
@@ -104,7 +118,8 @@ extension Record {
             let first = body["first_seen"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) ?? created
             let last = body["last_seen"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) ?? max(first, created)
             let confidence = body["confidence"]?.integerValue.map { Int($0) }
-            add(item, role: nil, confidence: confidence, first: first, last: last, isReport: false)
+            let until = body["valid_until"]?.stringValue.flatMap(Timestamp.init(rfc3339:))
+            add(item, role: nil, confidence: confidence, first: first, last: last, isReport: false, validUntil: until)
         case .retraction, .community, .actionRequest, .actionResponse:
             // A request names identifiers to act on; it is not a claim that they are used in scams.
             break
