@@ -139,6 +139,24 @@ extension SQLStore {
             sqlite: ["ALTER TABLE record_identifiers ADD COLUMN valid_until_ms INTEGER"],
             postgres: ["ALTER TABLE record_identifiers ADD COLUMN valid_until_ms BIGINT"]
         ),
+        // What the public page receives waits here for an analyst; it holds no client address.
+        Migration(
+            version: 10,
+            sqlite: [
+                """
+                CREATE TABLE triage (id TEXT PRIMARY KEY, kind TEXT NOT NULL, received_ms INTEGER NOT NULL, \
+                status TEXT NOT NULL, body TEXT NOT NULL, decided_ms INTEGER, decided_by TEXT, record_id TEXT, note TEXT)
+                """,
+                "CREATE INDEX triage_status ON triage (status, received_ms)",
+            ],
+            postgres: [
+                """
+                CREATE TABLE triage (id TEXT PRIMARY KEY, kind TEXT NOT NULL, received_ms BIGINT NOT NULL, \
+                status TEXT NOT NULL, body TEXT NOT NULL, decided_ms BIGINT, decided_by TEXT, record_id TEXT, note TEXT)
+                """,
+                "CREATE INDEX triage_status ON triage (status, received_ms)",
+            ]
+        ),
     ]
 
     /// Applies every migration newer than the store's schema, each in its own transaction.

@@ -17,6 +17,7 @@ struct ActionController {
         group.get("requests", use: list)
         group.get("requests/{id}", use: chain)
         group.post("requests/{id}/responses", use: respond)
+        group.post("requests/{id}/escalate", use: escalate)
         group.get("cooperation", use: cooperation)
     }
 
@@ -47,7 +48,17 @@ struct ActionController {
 
     @Sendable func create(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         _ = try context.require(.analyst)
-        let json = try await request.jsonBody(context: context)
+        var json = try await request.jsonBody(context: context)
+        // A request may name a directory entry instead of a node: the entry says which node takes requests for it.
+        if json["to"] == nil, let provider = json["provider"]?.stringValue, ByteText.isSHA256Hex(provider) {
+            guard let entry = try await node.store.record(id: provider), entry.record.kind == .directoryEntry,
+                entry.retractedBy == nil, let to = entry.record.body["node"]
+            else { throw Problem.invalid(pointer: "/provider", "is not a directory entry held by this node") }
+            if case .object(var members) = json {
+                members["to"] = to
+                json = .object(members)
+            }
+        }
         let draft = try RecordInput.actionRequest(json, requester: node.key.nodeID, nodeJurisdiction: node.profile.jurisdiction)
         guard let (record, outcome) = try await node.write([draft]).first else {
             throw Problem.malformed("the request could not be written")
@@ -69,6 +80,69 @@ struct ActionController {
             throw Problem.malformed("the response could not be written")
         }
         return RecordController.created(record, outcome)
+    }
+
+    /// `POST /requests/{id}/escalate`: the same request again, immediate, to the addressee's 24/7 point of
+    /// contact from the directory, marked as escalating the first. The body may add a `note`.
+    @Sendable func escalate(_ request: Request, context: ConcordRequestContext) async throws -> Response {
+        _ = try context.require(.analyst)
+        let id = try context.parameters.require("id").lowercased()
+        let json = try await request.jsonBody(context: context)
+        guard let members = json.objectValue else {
+            throw Problem.invalid(pointer: "", "expected an object, got \(json.typeName)")
+        }
+        for key in members.keys.sorted() where key != "note" { throw Problem.invalid(pointer: "/" + key, "is not a known field") }
+        let (record, outcome) = try await Self.escalation(of: id, note: json["note"]?.stringValue, node: node)
+        context.logger.info("action request escalated", metadata: ["record.id": "\(record.id)", "escalates": "\(id)"])
+        return RecordController.created(record, outcome)
+    }
+
+    /// Writes the escalation of this node's request `id`; shared with the requests page.
+    static func escalation(of id: String, note: String?, node: RunningNode) async throws -> (Record, AppendOutcome) {
+        guard ByteText.isSHA256Hex(id), let stored = try await node.store.record(id: id), stored.record.kind == .actionRequest,
+            stored.retractedBy == nil
+        else { throw Problem.notFound("no action request \(id) on this node") }
+        let original = stored.record
+        guard original.origin == node.key.nodeID else {
+            throw Problem.forbidden("only the node that sent a request escalates it")
+        }
+        guard let addressee = original.body["to"]?.stringValue else { throw Problem.notFound("request \(id) has no addressee") }
+        let peers = try await node.store.peers()
+        let jurisdiction = peers.first { $0.nodeID == addressee }?.jurisdiction
+        let entries = try await Directory.entries(node.store)
+        guard let contact = Directory.contact(for: addressee, jurisdiction: jurisdiction, in: entries),
+            let target = contact.body["node"]?.stringValue, target != node.key.nodeID
+        else {
+            throw Problem.conflict(
+                "the directory holds no 24/7 point of contact for \(addressee)\(jurisdiction.map { " or for \($0)" } ?? ""): "
+                    + "ask the member to publish one (POST /api/v1/directory with contact_24_7 true)"
+            )
+        }
+        var body: [String: JSONValue] = [
+            "action": original.body["action"] ?? .null,
+            "to": .string(target),
+            "identifiers": original.body["identifiers"] ?? [],
+            "reports": original.body["reports"] ?? [],
+            "legal_basis": original.body["legal_basis"] ?? .null,
+            "urgency": .string(RequestUrgency.immediate.rawValue),
+            "escalates": .string(original.id),
+            "provider": .string(contact.id),
+            "jurisdiction": original.body["jurisdiction"] ?? .null,
+        ]
+        let due = original.body["due"]?.stringValue ?? "?"
+        let text =
+            note.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+            ?? "No answer to request \(original.id) due \(due)."
+        body["note"] = .string(String(text.prefix(4000)))
+        let draft = try RecordInput.actionRequest(
+            .object(body),
+            requester: node.key.nodeID,
+            nodeJurisdiction: node.profile.jurisdiction
+        )
+        guard let written = try await node.write([draft]).first else {
+            throw Problem.malformed("the escalation could not be written")
+        }
+        return written
     }
 
     @Sendable func list(_ request: Request, context: ConcordRequestContext) async throws -> Response {
@@ -168,6 +242,8 @@ struct ActionThreads {
             "overdue": .bool(!closed && due.map { $0 < now } == true),
             "responses": .integer(Int64(responses.count)),
         ]
+        if let escalates = body["escalates"] { out["escalates"] = escalates }
+        if let provider = body["provider"] { out["provider"] = provider }
         if let due { out["due"] = .string(due.rfc3339) }
         if let acknowledged = responses.first {
             out["seconds_to_acknowledge"] = .integer((acknowledged.created.milliseconds - request.created.milliseconds) / 1000)

@@ -158,8 +158,10 @@ public func buildApplication(
     }
     let verifier = RequestVerifier(peers: store, nodeID: configuration.key.nodeID, maxSkew: configuration.maxClockSkew)
     let pages: PageRenderer
+    let strings: PublicStrings
     do {
         pages = try await PageRenderer.load()
+        strings = try PublicStrings.load()
     } catch {
         await store.close()
         throw error
@@ -173,6 +175,12 @@ public func buildApplication(
             pages: pages,
             sessions: WebSessions(store: store, cost: configuration.passwordCost),
             catalogue: catalogue
+        ),
+        publicPage: PublicController(
+            node: node,
+            pages: pages,
+            strings: strings,
+            limiter: AddressRateLimiter(perMinute: configuration.limits.publicRequestsPerMinute)
         )
     )
     return Application(
@@ -201,7 +209,8 @@ func buildRouter(
     node: RunningNode,
     verifier: RequestVerifier,
     catalogue: [Intervention],
-    pages: PageController
+    pages: PageController,
+    publicPage: PublicController
 ) -> Router<
     ConcordRequestContext
 > {
@@ -215,6 +224,8 @@ func buildRouter(
     IndicatorController(node: node).addRoutes(to: api)
     STIXController(node: node).addRoutes(to: api)
     ActionController(node: node).addRoutes(to: api)
+    DisputeController(node: node).addRoutes(to: api)
+    DirectoryController(node: node).addRoutes(to: api)
     TAXIIController(node: node).addRoutes(to: router)
     MISPController(node: node).addRoutes(api: api, router: router)
     CheckController(node: node).addRoutes(to: api)
@@ -223,5 +234,6 @@ func buildRouter(
     PlanController(node: node, analysis: node.analysis, catalogue: catalogue).addRoutes(to: api)
     FederationController(node: node, verifier: verifier).addRoutes(to: router.group("federation/v1"))
     pages.addRoutes(to: router)
+    publicPage.addRoutes(to: router)
     return router
 }

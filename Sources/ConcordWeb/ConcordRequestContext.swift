@@ -3,17 +3,21 @@ import ConcordStore
 import Foundation
 public import Hummingbird
 import Logging
-import NIOCore
+public import NIOCore
 import Prometheus
 
 /// The request context of Concord's routes: Hummingbird's core context plus the caller's API token.
-public struct ConcordRequestContext: RequestContext {
+public struct ConcordRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The authenticated token, set by `TokenAuthMiddleware`.
     var token: APIToken?
 
+    /// The client's socket address, for per-address limits on the public page.
+    public let remoteAddress: SocketAddress?
+
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
     }
 
     /// JSON bodies are limited to 32 MiB (a 100,000-item check batch fits); NDJSON bodies are streamed.

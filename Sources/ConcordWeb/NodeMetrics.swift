@@ -8,6 +8,7 @@ struct NodeMetrics: Sendable {
     let checks: Counter
     let checksFlagged: Counter
     let indexedIdentifiers: Gauge
+    let publicLimited: Counter
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
@@ -20,6 +21,7 @@ struct NodeMetrics: Sendable {
         indicatorLinesRejected = counter("indicator_lines_rejected", "Bulk import lines rejected with a problem.")
         checks = counter("checks", "Identifiers checked.")
         checksFlagged = counter("checks_flagged", "Checked identifiers found flagged.")
+        publicLimited = counter("public_rate_limited", "Requests to the public page refused for their address's rate limit.")
         indexedIdentifiers = registry.makeGauge(
             descriptor: MetricNameDescriptor(
                 namespace: "concord",

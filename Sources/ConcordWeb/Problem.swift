@@ -58,6 +58,20 @@ struct Problem: Error, Sendable {
         Problem(slug: "not-ready", title: "Not ready yet", status: .serviceUnavailable, detail: detail)
     }
 
+    static func tooManyRequests(_ detail: String, retryAfter seconds: Int) -> Problem {
+        Problem(
+            slug: "too-many-requests",
+            title: "Too many requests",
+            status: .tooManyRequests,
+            detail: detail,
+            extra: ["retry_after": .integer(Int64(seconds))]
+        )
+    }
+
+    static func conflict(_ detail: String) -> Problem {
+        Problem(slug: "conflict", title: "Conflict", status: .conflict, detail: detail)
+    }
+
     static func unsupportedMediaType(_ detail: String) -> Problem {
         Problem(slug: "unsupported-media-type", title: "Unsupported content type", status: .unsupportedMediaType, detail: detail)
     }

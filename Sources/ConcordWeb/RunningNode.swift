@@ -84,6 +84,9 @@ public struct APILimits: Sendable {
     public var maxNormalizeValues = 10_000
     /// Longest a risk register or plan may compute before the request gets a 503 problem.
     public var computeTime: Duration = .seconds(20)
+    /// Requests one client address may make to the public page in a minute (a burst of that many, then one
+    /// every `60 / n` seconds); more get a 429 problem.
+    public var publicRequestsPerMinute = 30
     /// Most risk registers and plans computed at once; more get a 503 problem at once.
     public var concurrentComputations = 2
 

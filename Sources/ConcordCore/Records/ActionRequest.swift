@@ -67,6 +67,7 @@ public enum ResponseStatus: String, CaseIterable, Sendable, Codable {
 extension RecordInput {
     static let actionRequestFields: Set<String> = [
         "action", "to", "identifiers", "reports", "legal_basis", "urgency", "due", "note", "jurisdiction", "escalates",
+        "provider",
     ]
 
     /// Reads an action request from `requester` to another node. Its label is RED to the addressee and the
@@ -189,6 +190,13 @@ extension RecordInput {
                 body["escalates"] = .string(escalates)
             } else {
                 r.fail("escalates", "expected the record id of the request escalated")
+            }
+        }
+        if let provider = r.string("provider", maxLength: 64) {
+            if ByteText.isSHA256Hex(provider) {
+                body["provider"] = .string(provider)
+            } else {
+                r.fail("provider", "expected the record id of a directory entry")
             }
         }
         return body

@@ -14,6 +14,12 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
     case actionRequest = "action_request"
     /// The addressee's answer to an action request.
     case actionResponse = "action_response"
+    /// Someone says a flag is wrong; addressed to the nodes whose records flag the identifier.
+    case dispute
+    /// A flagging node's decision on a dispute: retracted or upheld.
+    case disputeDecision = "dispute_decision"
+    /// An entry of the directory of whom to ask: a service provider or a 24/7 point of contact.
+    case directoryEntry = "directory_entry"
 }
 
 /// A signed, content-addressed record.

@@ -113,6 +113,25 @@ public enum RecordAdmission {
                     nodeJurisdiction: members["jurisdiction"]?.stringValue ?? ""
                 )
                 return reader.issues.isEmpty ? differences(.object(read), body) : reader.issues
+            case .dispute:
+                var reader = FieldReader(body)
+                reader.rejectUnknown(RecordInput.disputeFields)
+                let read = RecordInput.readDisputeBody(&reader, nodeJurisdiction: members["jurisdiction"]?.stringValue ?? "")
+                return reader.issues.isEmpty ? differences(.object(read), body) : reader.issues
+            case .disputeDecision:
+                var reader = FieldReader(body)
+                reader.rejectUnknown(RecordInput.disputeDecisionFields)
+                let read = RecordInput.readDisputeDecisionBody(&reader, nodeJurisdiction: "")
+                return reader.issues.isEmpty ? differences(.object(read), body) : reader.issues
+            case .directoryEntry:
+                var reader = FieldReader(body)
+                reader.rejectUnknown(RecordInput.directoryFields)
+                let read = RecordInput.readDirectoryBody(
+                    &reader,
+                    writer: record.origin,
+                    nodeJurisdiction: members["jurisdiction"]?.stringValue ?? ""
+                )
+                return reader.issues.isEmpty ? differences(.object(read), body) : reader.issues
             case .retraction:
                 var reader = FieldReader(body)
                 reader.rejectUnknown(["record", "reason"])

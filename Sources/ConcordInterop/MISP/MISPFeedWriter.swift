@@ -73,7 +73,7 @@ public enum MISPFeedWriter {
                     "distribution": "5", "timestamp": timestamp, "comment": "narrative",
                 ])
             }
-        case .retraction, .community, .actionRequest, .actionResponse:
+        case .retraction, .community, .actionRequest, .actionResponse, .dispute, .disputeDecision, .directoryEntry:
             return nil
         }
         let event: JSONValue = [

@@ -71,7 +71,7 @@ public struct STIXExporter: Sendable {
         switch record.kind {
         case .indicator: return indicator(record, retraction)
         case .report: return report(record, retraction)
-        case .retraction, .community, .actionRequest, .actionResponse: return []
+        case .retraction, .community, .actionRequest, .actionResponse, .dispute, .disputeDecision, .directoryEntry: return []
         }
     }
 

@@ -61,6 +61,15 @@ struct PageRenderer: Sendable {
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
     }
 
+    /// The public page (its own layout, no session, no node details beyond the organisation's name).
+    func publicPage(status: HTTPResponse.Status, values: [String: Any]) -> Response {
+        let html =
+            library.render(Self.present(values), withTemplate: "public") ?? "<!doctype html><title>Error</title><p>Page missing."
+        var headers = Self.securityHeaders
+        headers[.contentType] = "text/html; charset=utf-8"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+
     /// `values` without absent optionals, at any depth: Mustache would print an absent value as "nil" where an
     /// inverted section or nothing at all is meant.
     static func present(_ values: [String: Any]) -> [String: Any] {
