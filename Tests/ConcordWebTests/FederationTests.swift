@@ -63,7 +63,8 @@ struct FederationTests {
         port: Int = 0,
         peers: [(String, String)] = [],
         role: TokenRole = .analyst,
-        database: DatabaseLocation? = nil
+        database: DatabaseLocation? = nil,
+        configure: (inout NodeConfiguration) -> Void = { _ in }
     ) async throws -> TestPeer {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let database = database ?? .sqlite(path: directory.appendingPathComponent("concord.sqlite").path)
@@ -75,6 +76,7 @@ struct FederationTests {
         let profile = NodeProfile(organisation: "Node \(jurisdiction)", kind: .lawEnforcement, jurisdiction: jurisdiction)
         var configuration = NodeConfiguration(host: "127.0.0.1", port: port, key: key, profile: profile, database: database)
         configuration.pullInterval = .milliseconds(500)
+        configure(&configuration)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = try await buildApplication(configuration: configuration, logger: logger) { continuation.yield($0) }
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))

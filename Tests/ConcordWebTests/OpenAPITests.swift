@@ -46,7 +46,7 @@ struct OpenAPITests {
                     }
                 }
             }
-            #expect(operations == 29)
+            #expect(operations == 37)
         }
     }
 }

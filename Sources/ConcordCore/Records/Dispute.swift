@@ -72,7 +72,7 @@ extension RecordInput {
     /// report or names nothing else.
     public static func report(_ report: Record, without named: JSONValue) -> RecordDraft? {
         guard report.kind == .report, var body = report.body.objectValue else { return nil }
-        let rest = (body["identifiers"]?.arrayValue ?? []).filter { $0 != named }
+        let rest = (body["identifiers"]?.arrayValue ?? []).filter { $0["kind"] != named["kind"] || $0["value"] != named["value"] }
         guard !rest.isEmpty else { return nil }
         body["identifiers"] = .array(rest)
         return RecordDraft(kind: .report, body: .object(body), label: report.label, exercise: report.exercise)
