@@ -48,8 +48,15 @@ struct ActionController {
 
     @Sendable func create(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         _ = try context.require(.analyst)
-        var json = try await request.jsonBody(context: context)
-        // A request may name a directory entry instead of a node: the entry says which node takes requests for it.
+        let (record, outcome) = try await Self.send(try await request.jsonBody(context: context), node: node)
+        context.logger.info("action request written", metadata: ["record.id": "\(record.id)"])
+        return RecordController.created(record, outcome)
+    }
+
+    /// Writes this node's request read from `json`; shared with the requests page. A request may name a
+    /// directory entry (`provider`) instead of a node: the entry says which node takes requests for it.
+    static func send(_ json: JSONValue, node: RunningNode) async throws -> (Record, AppendOutcome) {
+        var json = json
         if json["to"] == nil, let provider = json["provider"]?.stringValue, ByteText.isSHA256Hex(provider) {
             guard let entry = try await node.store.record(id: provider), entry.record.kind == .directoryEntry,
                 entry.retractedBy == nil, let to = entry.record.body["node"]
@@ -60,26 +67,30 @@ struct ActionController {
             }
         }
         let draft = try RecordInput.actionRequest(json, requester: node.key.nodeID, nodeJurisdiction: node.profile.jurisdiction)
-        guard let (record, outcome) = try await node.write([draft]).first else {
+        guard let written = try await node.write([draft]).first else {
             throw Problem.malformed("the request could not be written")
         }
-        context.logger.info("action request written", metadata: ["record.id": "\(record.id)"])
-        return RecordController.created(record, outcome)
+        return written
     }
 
     @Sendable func respond(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         _ = try context.require(.analyst)
         let id = try context.parameters.require("id").lowercased()
+        let (record, outcome) = try await Self.answer(id, try await request.jsonBody(context: context), node: node)
+        return RecordController.created(record, outcome)
+    }
+
+    /// Writes this node's answer to the request `id`; shared with the requests page.
+    static func answer(_ id: String, _ json: JSONValue, node: RunningNode) async throws -> (Record, AppendOutcome) {
         guard ByteText.isSHA256Hex(id), let stored = try await node.store.record(id: id), stored.record.kind == .actionRequest
         else {
             throw Problem.notFound("no action request \(id) on this node")
         }
-        let json = try await request.jsonBody(context: context)
         let draft = try RecordInput.actionResponse(json, to: stored.record, responder: node.key.nodeID)
-        guard let (record, outcome) = try await node.write([draft]).first else {
+        guard let written = try await node.write([draft]).first else {
             throw Problem.malformed("the response could not be written")
         }
-        return RecordController.created(record, outcome)
+        return written
     }
 
     /// `POST /requests/{id}/escalate`: the same request again, immediate, to the addressee's 24/7 point of

@@ -47,6 +47,7 @@ struct PageController: Sendable {
         router.get("plan", use: plan)
         router.get("report", use: reportPage)
         router.post("report", use: report)
+        addActRoutes(to: router)
     }
 
     // MARK: Access
@@ -410,7 +411,12 @@ struct PageController: Sendable {
                         details.append(result.jurisdictions.joined(separator: ", "))
                         details.append(result.typologies.map(\.rawValue).joined(separator: ", "))
                         if let last = result.lastSeen { details.append("last seen \(last.date)") }
+                        if let sureness = result.sureness { details.append("sureness \(sureness)/100") }
                         row["details"] = details.filter { !$0.isEmpty }.joined(separator: "; ")
+                    } else if result.knownGood {
+                        row["details"] = "on the warning list of known-good values: never flagged"
+                    } else if result.expired {
+                        row["details"] = "indicators about it expired" + (result.lastSeen.map { "; last seen \($0.date)" } ?? "")
                     } else {
                         row["details"] = result.retracted ? "reports about it were withdrawn" : ""
                     }
