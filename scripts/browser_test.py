@@ -229,11 +229,61 @@ def main():
             run.expect("the peers page lists this node's two peers", page.locator("section").first.locator("tbody tr").count() == 2)
             run.shot(page, "network")
 
+            # The public page, with no session: check, report with hostile text, languages.
+            public = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR").new_page()
+            public.goto(base + "/public")
+            run.expect("the public page follows the browser's language", public.locator("html").get_attribute("lang") == "fr")
+            public.goto(base + "/public?lang=en")
+            run.page_basics(public, "public page")
+            public.fill("#value", phone)
+            public.click("form[action='/public/check'] button")
+            answer = public.locator("div[role=status]").inner_text()
+            run.expect("the public check says the reported number was reported, and when", "has been reported" in answer and "past week" in answer, answer)
+            run.expect("the public check names no one", all(x not in answer for x in ["TH", "MY", "investment", "report 1", "2 reports"]), answer)
+            hostile = "<script>window.pwned=1</script><img src=x onerror='window.pwned=2'>"
+            public.select_option("#typology", "job")
+            public.fill("#identifiers", "+66 81 555 0199")
+            public.fill("#story", hostile)
+            public.click("form[action='/public/report'] button")
+            run.expect("a citizen's report is received with a reference", public.locator("section[role=status] code").count() == 1)
+            run.shot(public, "public")
+            public.goto(base + "/public?lang=th")
+            run.expect("the public page speaks Thai", public.locator("html").get_attribute("lang") == "th")
+            run.page_basics(public, "public page in Thai")
+
+            page.goto(base + "/triage")
+            run.page_basics(page, "triage page")
+            run.expect("the triage queue shows hostile text as text", hostile in page.locator("main").inner_text())
+            run.expect("no script from the report ran", page.evaluate("window.pwned === undefined"))
+            page.locator("tbody tr").filter(has_text="pwned").first.locator("button", has_text="Accept").click()
+            run.expect("the analyst accepts the citizen's report", "Report accepted as record" in page.content())
+            run.shot(page, "triage")
+
+            page.goto(base + "/network")
+            peer = page.locator("section").first.locator("tbody tr code").first.inner_text()
+            page.goto(base + "/requests")
+            page.select_option("#r-action", "freeze_account")
+            page.fill("#r-to", peer)
+            page.fill("#r-ids", "GB82 WEST 1234 5698 7654 32")
+            page.select_option("#r-basis", "bilateral_agreement")
+            page.select_option("#r-urgency", "immediate")
+            page.click("form[action='/requests'] button[type=submit]")
+            run.expect("an action request is sent from the pages", "sent." in page.locator("p.ok").inner_text())
+            run.expect("the outbound queue lists it", page.locator("section").nth(1).locator("tbody tr").count() >= 1)
+            run.page_basics(page, "requests page")
+            run.shot(page, "requests")
+            for path, name in [("/cooperation", "cooperation page"), ("/directory", "directory page")]:
+                page.goto(base + path)
+                run.page_basics(page, name)
+
             refused = context.request.post(base + "/report", form={"typology": "job", "kind": "phone", "value": phone, "action": "save"})
             run.expect("a form posted without its CSRF token is refused", refused.status == 403, str(refused.status))
 
             page.set_viewport_size({"width": 360, "height": 800})
-            for path in ["/", "/campaigns", "/report", "/check", "/risks", "/plan?budget=2000000", "/records", "/network"]:
+            for path in [
+                "/", "/campaigns", "/report", "/check", "/risks", "/plan?budget=2000000", "/records", "/network", "/requests",
+                "/cooperation", "/directory", "/triage", "/public",
+            ]:
                 page.goto(base + path)
                 width = page.evaluate("document.documentElement.scrollWidth")
                 run.expect(f"{path} fits a 360 px screen", width <= 360, f"{width} px wide")

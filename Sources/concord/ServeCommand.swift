@@ -43,6 +43,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Fewest reports a landscape cell shared with peers may count (k-anonymity).")
     var kAnonymity: Int = 5
 
+    @Option(help: "Requests each client address may make to the public page (/public) in a minute; past it, 429.")
+    var publicRate: Int = APILimits().publicRequestsPerMinute
+
     @Option(help: "YAML intervention catalogue for plans (costs in the rates' base currency); default: the shipped one.")
     var catalogue: String?
 
@@ -62,6 +65,8 @@ struct ServeCommand: AsyncParsableCommand {
             metricsRegistry: registry
         )
         configuration.pullInterval = .seconds(pullInterval)
+        guard publicRate >= 1 else { throw ValidationError("--public-rate must be at least 1 request a minute") }
+        configuration.limits.publicRequestsPerMinute = publicRate
         configuration.maxClockSkew = .seconds(maxClockSkew)
         guard peerQuotaRecords >= 1, peerQuotaMib >= 1 else {
             throw ValidationError("--peer-quota-records and --peer-quota-mib must be at least 1")
