@@ -255,9 +255,9 @@ def main():
             run.page_basics(page, "triage page")
             run.expect("the triage queue shows hostile text as text", hostile in page.locator("main").inner_text())
             run.expect("no script from the report ran", page.evaluate("window.pwned === undefined"))
+            run.shot(page, "triage")
             page.locator("tbody tr").filter(has_text="pwned").first.locator("button", has_text="Accept").click()
             run.expect("the analyst accepts the citizen's report", "Report accepted as record" in page.content())
-            run.shot(page, "triage")
 
             page.goto(base + "/network")
             peer = page.locator("section").first.locator("tbody tr code").first.inner_text()

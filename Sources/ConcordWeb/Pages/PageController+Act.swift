@@ -109,6 +109,7 @@ extension PageController {
             values: [
                 "inbound": inbound, "hasInbound": !inbound.isEmpty, "outbound": outbound, "hasOutbound": !outbound.isEmpty,
                 "overdueCount": (inbound + outbound).filter { $0["overdue"] as? Bool == true }.count,
+                "hasOverdue": (inbound + outbound).contains { $0["overdue"] as? Bool == true },
                 "providers": providers, "hasProviders": !providers.isEmpty, "notice": notice, "message": message,
                 "actions": RequestedAction.allCases.map {
                     ["value": $0.rawValue, "label": Self.label($0.rawValue), "selected": form?["action"] == $0.rawValue]
