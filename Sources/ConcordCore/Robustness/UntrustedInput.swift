@@ -77,6 +77,39 @@ public enum UntrustedInput {
         }
     }
 
+    /// A request, its response, a dispute, its decision and a directory entry, as peers send them.
+    static func actSeeds(key: NodeKey) -> [Record] {
+        let other = NodeKey().nodeID
+        let account: JSONValue = ["kind": "bank_account", "value": "GB82WEST12345698765432"]
+        guard
+            let request = try? RecordInput.actionRequest(
+                [
+                    "action": "freeze_account", "to": .string(other), "identifiers": [account],
+                    "legal_basis": ["kind": "voluntary"],
+                ],
+                requester: key.nodeID,
+                nodeJurisdiction: "TH"
+            ).sign(with: key),
+            let dispute = try? RecordInput.dispute(
+                ["identifier": account, "statement": "my salary account", "to": [.string(key.nodeID)]],
+                filer: key.nodeID,
+                nodeJurisdiction: "TH"
+            ).sign(with: key),
+            let decision = try? RecordInput.disputeDecision(
+                ["outcome": "retracted", "reason": "mistyped"],
+                on: dispute,
+                decider: key.nodeID,
+                withdrawn: [request.id]
+            ).sign(with: key),
+            let entry = try? RecordInput.directoryEntry(
+                ["name": "Duty desk", "sector": "police", "contact_24_7": true, "accepts": ["budapest_preservation"]],
+                writer: key.nodeID,
+                nodeJurisdiction: "TH"
+            ).sign(with: key)
+        else { return [] }
+        return [request, dispute, decision, entry]
+    }
+
     /// Realistic inputs of each target, for the mutations to start from.
     public static func seeds(_ target: Target) -> [[UInt8]] {
         let key = NodeKey()
@@ -104,7 +137,7 @@ public enum UntrustedInput {
             return [
                 Array(report.canonical), Array(#"{"a":[1,2.5e3,"x\u00e9",null,true,{"b":{}}]}"#.utf8),
                 Array(#"[[[[[[[[[[]]]]]]]]]]"#.utf8),
-            ]
+            ] + actSeeds(key: key).map { Array($0.canonical) }
         case .identifier:
             let values = [
                 "081 234 5678", "+44 20 7946 0958", "GB82 WEST 1234 5698 7654 32", "HTTPS://Bücher.Example/ä?x=1#y",
