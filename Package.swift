@@ -78,7 +78,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            resources: [.copy("Resources/interventions.yaml")],
+            resources: [.copy("Resources/interventions.yaml"), .copy("Resources/capability-framework.yaml")],
             swiftSettings: strictSettings
         ),
         .target(

@@ -157,6 +157,26 @@ extension SQLStore {
                 "CREATE INDEX triage_status ON triage (status, received_ms)",
             ]
         ),
+        // Indicators stored before migration 9 get their valid_until from the record, so that they expire too.
+        Migration(
+            version: 11,
+            sqlite: [
+                """
+                UPDATE record_identifiers SET valid_until_ms = (SELECT CAST(ROUND((julianday(json_extract(r.content, \
+                '$.body.valid_until')) - 2440587.5) * 86400000.0) AS INTEGER) FROM records r \
+                WHERE r.seq = record_identifiers.record_seq AND r.kind = 'indicator') \
+                WHERE valid_until_ms IS NULL AND is_report = 0
+                """
+            ],
+            postgres: [
+                """
+                UPDATE record_identifiers ri SET valid_until_ms = (EXTRACT(EPOCH FROM \
+                (((r.content::jsonb)->'body'->>'valid_until')::timestamptz)) * 1000)::bigint FROM records r \
+                WHERE r.seq = ri.record_seq AND r.kind = 'indicator' AND ri.valid_until_ms IS NULL \
+                AND ri.is_report = 0 AND ((r.content::jsonb)->'body'->>'valid_until') IS NOT NULL
+                """
+            ]
+        ),
     ]
 
     /// Applies every migration newer than the store's schema, each in its own transaction.

@@ -77,7 +77,9 @@ extension SQLStore {
             .compactMap(Self.triageItem).first
     }
 
-    /// Decides a pending item; false when it was not pending (decided meanwhile by someone else).
+    /// Decides a pending item; false when it was not pending (decided meanwhile by someone else). Accepting
+    /// claims the item before anything is written, so that two analysts cannot both accept it; the records it
+    /// became are filled in by `setTriageRecords`, or the claim given back by `releaseTriageItem`.
     public func decideTriageItem(
         id: String,
         status: TriageItem.Status,
@@ -95,6 +97,32 @@ extension SQLStore {
                 """
             ).all().isEmpty
         }
+    }
+
+    /// Records what an accepted item became (record ids, comma-separated).
+    public func setTriageRecords(id: String, recordIDs: [String]) async throws {
+        try await transaction { db in
+            try await db.raw("UPDATE triage SET record_id = \(bind: recordIDs.joined(separator: ",")) WHERE id = \(bind: id)")
+                .run()
+        }
+    }
+
+    /// Gives back an accepted item's claim when writing its records failed: it is pending again.
+    public func releaseTriageItem(id: String) async throws {
+        try await transaction { db in
+            try await db.raw(
+                """
+                UPDATE triage SET status = 'pending', decided_ms = NULL, decided_by = NULL \
+                WHERE id = \(bind: id) AND status = 'accepted' AND record_id IS NULL
+                """
+            ).run()
+        }
+    }
+
+    /// How many items wait, to cap the queue.
+    public func pendingTriageCount() async throws -> Int {
+        let rows = try await rawReader.rows("SELECT COUNT(*) FROM triage WHERE status = 'pending'", [])
+        return Int(rows.first?.first?.integer ?? 0)
     }
 
     private static func triageItem(_ row: any SQLRow) -> TriageItem? {
@@ -118,13 +146,13 @@ extension SQLStore {
         )
     }
 
-    /// The live (not withdrawn, not exercise) reports and indicators that name `identifier` directly: what a
-    /// dispute about it is about, with the node that wrote each.
+    /// The live (not withdrawn, not exercise) reports and indicators that name `identifier`, directly or (for a
+    /// domain) through a URL on it: what a dispute about it is about, with the node that wrote each.
     public func flaggingRecords(naming identifier: Identifier) async throws -> [(id: String, origin: String, kind: RecordKind)] {
         try await reader.raw(
             """
             SELECT DISTINCT r.id, r.origin, r.kind FROM record_identifiers ri JOIN records r ON r.seq = ri.record_seq \
-            WHERE ri.kind = \(bind: identifier.kind.rawValue) AND ri.value = \(bind: identifier.canonical) AND ri.derived = 0 \
+            WHERE ri.kind = \(bind: identifier.kind.rawValue) AND ri.value = \(bind: identifier.canonical) \
             AND r.retracted_by IS NULL AND r.exercise = 0 AND r.kind IN ('report', 'indicator')
             """
         ).all().compactMap { row in

@@ -57,6 +57,12 @@ struct ActionController {
     /// directory entry (`provider`) instead of a node: the entry says which node takes requests for it.
     static func send(_ json: JSONValue, node: RunningNode) async throws -> (Record, AppendOutcome) {
         var json = json
+        if json["to"] != nil && json["to"] != .null && json["provider"] != nil && json["provider"] != .null {
+            throw Problem.invalid(
+                pointer: "/provider",
+                "give either to or provider, not both: the provider's entry names the node"
+            )
+        }
         if json["to"] == nil, let provider = json["provider"]?.stringValue, ByteText.isSHA256Hex(provider) {
             guard let entry = try await node.store.record(id: provider), entry.record.kind == .directoryEntry,
                 entry.retractedBy == nil, let to = entry.record.body["node"]
@@ -118,15 +124,29 @@ struct ActionController {
             throw Problem.forbidden("only the node that sent a request escalates it")
         }
         guard let addressee = original.body["to"]?.stringValue else { throw Problem.notFound("request \(id) has no addressee") }
+        if let closing = try await ActionThreads.read(node.store).first(where: { $0.request.id == id })?.summary(now: .now()),
+            closing["closed"] == .bool(true)
+        {
+            throw Problem.conflict(
+                "request \(id) is closed (\(closing["status"]?.stringValue ?? "answered")): there is nothing to escalate"
+            )
+        }
         let peers = try await node.store.peers()
         let jurisdiction = peers.first { $0.nodeID == addressee }?.jurisdiction
+        let local = Set(peers.filter { $0.jurisdiction != nil && $0.jurisdiction == jurisdiction }.map(\.nodeID))
         let entries = try await Directory.entries(node.store)
-        guard let contact = Directory.contact(for: addressee, jurisdiction: jurisdiction, in: entries),
-            let target = contact.body["node"]?.stringValue, target != node.key.nodeID
+        guard let contact = Directory.contact(for: addressee, jurisdiction: jurisdiction, in: entries, localPublishers: local),
+            let target = contact.body["node"]?.stringValue
         else {
             throw Problem.conflict(
-                "the directory holds no 24/7 point of contact for \(addressee)\(jurisdiction.map { " or for \($0)" } ?? ""): "
+                "the directory holds no 24/7 point of contact published by \(addressee)"
+                    + "\(jurisdiction.map { " or by a peer in \($0)" } ?? ""): "
                     + "ask the member to publish one (POST /api/v1/directory with contact_24_7 true)"
+            )
+        }
+        guard target != node.key.nodeID else {
+            throw Problem.conflict(
+                "the 24/7 point of contact found for \(addressee) is this node itself: escalate by other means"
             )
         }
         var body: [String: JSONValue] = [

@@ -43,6 +43,8 @@ public struct NodeConfiguration: Sendable {
     public var kAnonymity = 5
     /// The intervention catalogue plans choose from, costs in the base currency of `rates`; nil for the shipped one.
     public var catalogue: [Intervention]?
+    /// The capability framework assessments are made against; nil for the shipped one.
+    public var framework: CapabilityFramework?
     /// The scrypt cost of new and checked passwords for the pages' sign-in.
     public var passwordCost = PasswordHasher.Cost.standard
     /// The TAXII feeds file whose feeds the node pulls on their schedules; nil for none.
@@ -150,8 +152,10 @@ public func buildApplication(
         analysis: analysis
     )
     let catalogue: [Intervention]
+    let framework: CapabilityFramework
     do {
         catalogue = try configuration.catalogue ?? InterventionCatalogue.shipped()
+        framework = try configuration.framework ?? CapabilityFrameworkFile.shipped()
     } catch {
         await store.close()
         throw error
@@ -170,11 +174,13 @@ public func buildApplication(
         node: node,
         verifier: verifier,
         catalogue: catalogue,
+        framework: framework,
         pages: PageController(
             node: node,
             pages: pages,
             sessions: WebSessions(store: store, cost: configuration.passwordCost),
-            catalogue: catalogue
+            catalogue: catalogue,
+            framework: framework
         ),
         publicPage: PublicController(
             node: node,
@@ -209,6 +215,7 @@ func buildRouter(
     node: RunningNode,
     verifier: RequestVerifier,
     catalogue: [Intervention],
+    framework: CapabilityFramework,
     pages: PageController,
     publicPage: PublicController
 ) -> Router<
@@ -226,6 +233,7 @@ func buildRouter(
     ActionController(node: node).addRoutes(to: api)
     DisputeController(node: node).addRoutes(to: api)
     DirectoryController(node: node).addRoutes(to: api)
+    LearningController(node: node, framework: framework).addRoutes(to: api)
     TAXIIController(node: node).addRoutes(to: router)
     MISPController(node: node).addRoutes(api: api, router: router)
     CheckController(node: node).addRoutes(to: api)

@@ -86,13 +86,21 @@ enum Directory {
         return Dictionary(figures.map { ($0.partner, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
-    /// The 24/7 point of contact to escalate a request to `addressee` to: the contact entry the addressee
-    /// published, else one in the addressee's jurisdiction.
-    static func contact(for addressee: String, jurisdiction: String?, in entries: [Record]) -> Record? {
+    /// The 24/7 point of contact to escalate a request to `addressee` to: the contact entry the addressee itself
+    /// published, else one for the addressee's jurisdiction published by a peer this node knows to be in that
+    /// jurisdiction (`localPublishers`). Entries from anyone else are not trusted with a RED escalation: any
+    /// member can publish an entry naming any country and its own node.
+    static func contact(
+        for addressee: String,
+        jurisdiction: String?,
+        in entries: [Record],
+        localPublishers: Set<String>
+    ) -> Record? {
         let contacts = entries.filter { $0.body["contact_24_7"] == .bool(true) }
         return contacts.first { $0.origin == addressee }
-            ?? contacts.first { $0.body["node"]?.stringValue == addressee }
-            ?? jurisdiction.flatMap { j in contacts.first { $0.body["jurisdiction"]?.stringValue == j } }
+            ?? jurisdiction.flatMap { j in
+                contacts.first { $0.body["jurisdiction"]?.stringValue == j && localPublishers.contains($0.origin) }
+            }
     }
 
     static func json(_ entry: Record, measured: [String: Cooperation.Figures]) -> JSONValue {

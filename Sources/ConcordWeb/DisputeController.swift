@@ -42,13 +42,14 @@ struct DisputeController {
         for key in members.keys.sorted() where !["tlp", "audience", "relay"].contains(key) {
             throw Problem.invalid(pointer: "/" + key, "is not a known field; give only the label (tlp, audience, relay)")
         }
-        let (item, record) = try await Self.mapped {
+        let (item, records) = try await Self.mapped {
             try await Disputes(node: node).accept(id, label: members, by: "token:" + token.id)
         }
+        guard let first = records.first else { throw Problem.conflict("nothing was written") }
         return Response.json(
-            ["item": item.json, "record": record.wire],
+            ["item": item.json, "record": first.wire, "records": .array(records.map(\.wire))],
             status: .created,
-            headers: [.location: "/api/v1/records/\(record.id)"]
+            headers: [.location: "/api/v1/records/\(first.id)"]
         )
     }
 

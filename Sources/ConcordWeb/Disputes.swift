@@ -1,6 +1,7 @@
 import ConcordCore
 import ConcordStore
 import Foundation
+import Synchronization
 
 /// What the triage queue and disputes do, shared by the API and the pages: accept or reject what the public page
 /// received, and decide a dispute (retract or uphold).
@@ -16,19 +17,20 @@ struct Disputes {
     // MARK: - Triage
 
     /// Accepts a queued item: a report becomes this node's report under `label` (the label members of the API's
-    /// report input); a dispute becomes a dispute record addressed to every node whose live records flag the
-    /// identifier.
-    func accept(_ id: String, label: [String: JSONValue], by analyst: String) async throws -> (TriageItem, Record) {
+    /// report input); a dispute becomes one dispute record for each node whose live records flag the identifier,
+    /// addressed to that node alone, so that no flagging node learns who else flagged it. The item is claimed
+    /// before anything is written, so two analysts cannot both accept it.
+    func accept(_ id: String, label: [String: JSONValue], by analyst: String) async throws -> (TriageItem, [Record]) {
         guard let item = try await node.store.triageItem(id: id) else { throw Failure.notFound("no triage item \(id)") }
         guard item.status == .pending else { throw Failure.conflict("triage item \(id) was \(item.status.rawValue) already") }
-        let draft: RecordDraft
+        var drafts: [RecordDraft] = []
         switch item.kind {
         case .report:
             var members = label
             for key in ["typology", "identifiers", "narrative", "loss", "occurred_at"] {
                 if let value = item.body[key] { members[key] = value }
             }
-            draft = try RecordInput.report(.object(members), nodeJurisdiction: node.profile.jurisdiction)
+            drafts.append(try RecordInput.report(.object(members), nodeJurisdiction: node.profile.jurisdiction))
         case .dispute:
             guard label.isEmpty else { throw InputError(pointer: "/tlp", detail: "a dispute's label is set by whom it concerns") }
             guard let identifierJSON = item.body["identifier"],
@@ -42,21 +44,31 @@ struct Disputes {
                     "no live record flags \(kind.rawValue) \(value) any more: reject the item with a note instead"
                 )
             }
-            draft = try RecordInput.dispute(
-                [
-                    "identifier": ["kind": .string(kind.rawValue), "value": .string(value)],
-                    "statement": item.body["statement"] ?? "",
-                    "to": .array(origins.map(JSONValue.string)),
-                ],
-                filer: node.key.nodeID,
-                nodeJurisdiction: node.profile.jurisdiction
-            )
+            for origin in origins {
+                drafts.append(
+                    try RecordInput.dispute(
+                        [
+                            "identifier": ["kind": .string(kind.rawValue), "value": .string(value)],
+                            "statement": item.body["statement"] ?? "", "to": [.string(origin)],
+                        ],
+                        filer: node.key.nodeID,
+                        nodeJurisdiction: node.profile.jurisdiction
+                    )
+                )
+            }
         }
-        guard let (record, _) = try await node.write([draft]).first else { throw Failure.conflict("nothing was written") }
-        guard try await node.store.decideTriageItem(id: id, status: .accepted, by: analyst, recordID: record.id, note: nil) else {
+        guard try await node.store.decideTriageItem(id: id, status: .accepted, by: analyst, recordID: nil, note: nil) else {
             throw Failure.conflict("triage item \(id) was decided meanwhile")
         }
-        return (try await node.store.triageItem(id: id) ?? item, record)
+        let records: [Record]
+        do {
+            records = try await node.write(drafts).map(\.0)
+            try await node.store.setTriageRecords(id: id, recordIDs: records.map(\.id))
+        } catch {
+            try? await node.store.releaseTriageItem(id: id)
+            throw error
+        }
+        return (try await node.store.triageItem(id: id) ?? item, records)
     }
 
     /// Rejects a queued item with a note; nothing is written or shared.
@@ -122,12 +134,21 @@ struct Disputes {
         return order.reversed().compactMap { threads[$0] }
     }
 
+    /// Disputes being decided right now, so that a double submission cannot decide one twice.
+    private static let deciding = Mutex<Set<String>>([])
+
     /// Decides a dispute addressed to this node. Retracting withdraws everything this node said of the identifier:
     /// an indicator is retracted; a report naming other identifiers too is replaced by one without it (the old one
-    /// retracted as superseded), so its victims and other identifiers stay on record. The retractions travel where
-    /// the records went, so every node's check answer changes.
+    /// retracted as superseded), so its victims and other identifiers stay on record. For a domain, URLs on it go
+    /// too. The replacements, retractions and decision are appended together. The retractions travel where the
+    /// records went, so every node's check answer changes.
     func decide(_ disputeID: String, json: JSONValue) async throws -> (decision: Record, withdrawn: [String]) {
-        guard let stored = try await node.store.record(id: disputeID), stored.record.kind == .dispute else {
+        guard Self.deciding.withLock({ $0.insert(disputeID).inserted }) else {
+            throw Failure.conflict("dispute \(disputeID) is being decided already")
+        }
+        defer { _ = Self.deciding.withLock { $0.remove(disputeID) } }
+        guard let stored = try await node.store.record(id: disputeID), stored.record.kind == .dispute, stored.retractedBy == nil
+        else {
             throw Failure.notFound("no dispute \(disputeID) on this node")
         }
         let dispute = stored.record
@@ -140,33 +161,28 @@ struct Disputes {
         // Read the decision first, so that a bad one withdraws nothing.
         _ = try RecordInput.disputeDecision(json, on: dispute, decider: own, withdrawn: [])
         var withdrawn: [String] = []
-        var drafts: [RecordDraft] = []
+        var records: [Record] = []
         if json["outcome"]?.stringValue == DisputeOutcome.retracted.rawValue,
             let kind = dispute.body["identifier"]?["kind"]?.stringValue.flatMap(IdentifierKind.init),
             let value = dispute.body["identifier"]?["value"]?.stringValue
         {
-            let reason = "dispute \(disputeID): " + (json["reason"]?.stringValue ?? "")
-            let named = dispute.body["identifier"] ?? .null
-            var replacements: [(old: Record, draft: RecordDraft)] = []
-            for flag in try await node.store.flaggingRecords(naming: Identifier(kind: kind, canonical: value))
-            where flag.origin == own {
+            let disputed = Identifier(kind: kind, canonical: value)
+            let reason = String(("dispute \(disputeID): " + (json["reason"]?.stringValue ?? "")).prefix(4000))
+            for flag in try await node.store.flaggingRecords(naming: disputed) where flag.origin == own {
                 guard let old = try await node.store.record(id: flag.id)?.record else { continue }
                 withdrawn.append(old.id)
-                if let replacement = RecordInput.report(old, without: named) {
-                    replacements.append((old, replacement))
+                if let replacement = RecordInput.report(old, without: disputed) {
+                    let newer = replacement.sign(with: node.key)
+                    records.append(newer)
+                    records.append(RecordInput.supersession(of: old.id, by: newer).sign(with: node.key))
                 } else {
-                    drafts.append(try RecordInput.retraction(of: old, reason: String(reason.prefix(4000))))
+                    records.append(try RecordInput.retraction(of: old, reason: reason).sign(with: node.key))
                 }
             }
-            let written = try await node.write(replacements.map(\.draft))
-            for ((old, _), (newer, _)) in zip(replacements, written) {
-                drafts.append(RecordInput.supersession(of: old.id, by: newer))
-            }
         }
-        let decision = try RecordInput.disputeDecision(json, on: dispute, decider: own, withdrawn: withdrawn)
-        let written = try await node.write(drafts + [decision])
-        guard let record = written.last?.0 else { throw Failure.conflict("nothing was written") }
-        return (record, withdrawn)
+        let decision = try RecordInput.disputeDecision(json, on: dispute, decider: own, withdrawn: withdrawn).sign(with: node.key)
+        _ = try await node.append(records + [decision])
+        return (decision, withdrawn)
     }
 }
 
@@ -178,7 +194,11 @@ extension TriageItem {
         ]
         if let decided { out["decided"] = .string(decided.rfc3339) }
         if let decidedBy { out["decided_by"] = .string(decidedBy) }
-        if let recordID { out["record"] = .string(recordID) }
+        if let recordID, !recordID.isEmpty {
+            let ids = recordID.split(separator: ",").map(String.init)
+            out["record"] = .string(ids[0])
+            out["records"] = .array(ids.map(JSONValue.string))
+        }
         if let note { out["note"] = .string(note) }
         return .object(out)
     }

@@ -63,6 +63,13 @@ final class RunningNode: Sendable {
         return Array(zip(records, outcomes))
     }
 
+    /// Stores and indexes records this node has signed already, in one append.
+    func append(_ records: [Record]) async throws -> [AppendOutcome] {
+        let outcomes = try await ledger.append(records)
+        didWrite(outcomes.filter { if case .stored = $0 { true } else { false } }.count)
+        return outcomes
+    }
+
     /// What follows every write of this node's own records: the counters, and a nudge to the peers.
     func didWrite(_ stored: Int) {
         metrics.recordsWritten.increment(by: Int64(stored))

@@ -46,6 +46,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Requests each client address may make to the public page (/public) in a minute; past it, 429.")
     var publicRate: Int = APILimits().publicRequestsPerMinute
 
+    @Option(help: "YAML capability framework for assessments (the shipped one's keys); default: the shipped one.")
+    var framework: String?
+
     @Option(help: "YAML intervention catalogue for plans (costs in the rates' base currency); default: the shipped one.")
     var catalogue: String?
 
@@ -88,6 +91,13 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError("--alert-webhook \(alertWebhook) is not an http(s) URL")
             }
             configuration.alertWebhook = url
+        }
+        if let framework {
+            do {
+                configuration.framework = try CapabilityFrameworkFile.load(path: framework)
+            } catch {
+                throw ValidationError("\(framework): \(error)")
+            }
         }
         configuration.feeds = TAXIIFeedFile(directory: node.directory.url)
         let app = try await buildApplication(configuration: configuration, logger: logger) { port in

@@ -82,11 +82,11 @@ struct ActRecordTests {
             label: SharingLabel(tlp: .green),
             key: key
         )
-        let rest = RecordInput.report(report, without: ["kind": "phone", "value": "+66812345678"])
+        let rest = RecordInput.report(report, without: Identifier(kind: .phone, canonical: "+66812345678"))
         #expect(rest?.body["identifiers"]?.arrayValue?.count == 1)
-        #expect(
-            RecordInput.report(report, without: ["kind": "url", "value": "https://a.example/"])?.body["identifiers"]?.arrayValue?
-                .first?["kind"] == "phone"
-        )
+        let withoutSite = RecordInput.report(report, without: Identifier(kind: .domain, canonical: "a.example"))
+        #expect(withoutSite?.body["identifiers"]?.arrayValue?.first?["kind"] == "phone")
+        let untouched = RecordInput.report(report, without: Identifier(kind: .domain, canonical: "b.example"))
+        #expect(untouched?.body["identifiers"]?.arrayValue?.count == 2)
     }
 }

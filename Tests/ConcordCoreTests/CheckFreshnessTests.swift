@@ -71,7 +71,12 @@ struct CheckFreshnessTests {
         let page = index.check(Identifier(kind: .url, canonical: "https://www.facebook.com/scam.page"))
         #expect(page.flagged && !page.knownGood)
         let other = index.check(Identifier(kind: .url, canonical: "https://www.facebook.com/someone.else"))
-        #expect(!other.flagged && other.matched == nil)
+        #expect(!other.flagged && other.matched == nil && other.knownGood)
+        // The reported page's host, www.facebook.com, is derived too: it is covered by facebook.com on the list.
+        index.add(report(.domain, "www.facebook.com", derived: true))
+        let sibling = index.check(Identifier(kind: .url, canonical: "https://www.facebook.com/another.page"))
+        #expect(!sibling.flagged && sibling.knownGood)
+        #expect(!index.check(Identifier(kind: .domain, canonical: "www.facebook.com")).flagged)
         let switchboard = Identifier(kind: .phone, canonical: "+6622222222")
         #expect(!index.check(switchboard).flagged && index.check(switchboard).knownGood)
         #expect(!index.isFlagged(switchboard))

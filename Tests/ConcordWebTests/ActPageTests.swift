@@ -12,7 +12,7 @@ struct ActPageTests {
     func actPages() async throws {
         try await TestNode.run { node in
             let partner = NodeKey().nodeID
-            // A 24/7 contact for the partner, and a request to it that is already overdue.
+            // A 24/7 contact for the partner published by this node, and a request to the partner that is overdue.
             let entry = try await node.post(
                 "/api/v1/directory",
                 token: node.tokens.analyst,
@@ -39,12 +39,10 @@ struct ActPageTests {
                 "/requests/\(id)/escalate",
                 form: [("csrf", Browser.csrf(queue) ?? "")]
             )
-            #expect(
-                escalated.status == .ok && escalated.text.contains("Escalated to the 24/7 point of contact"),
-                "\(escalated.text.prefix(400))"
-            )
-            let outbound = try await node.get("/api/v1/requests?direction=outbound", token: node.tokens.analyst).json()
-            #expect(outbound["requests"]?.arrayValue?.first { $0["escalates"]?.stringValue == id }?["urgency"] == "immediate")
+            // The contact entry was published by this node, not by the partner nor a peer in its country: it is not
+            // trusted with a RED escalation, and the page says what is missing.
+            #expect(escalated.status == .unprocessableContent, "\(escalated.text.prefix(400))")
+            #expect(escalated.text.contains("no 24/7 point of contact published by \(partner)"))
             let health = try await browser.get("/cooperation")
             #expect(health.status == .ok && health.text.contains("overdue"))
 
@@ -85,7 +83,7 @@ struct ActPageTests {
             )
             let page = try await browser.get("/triage")
             let forwarded = try await browser.send(.post, "/triage/\(dispute)/accept", form: [("csrf", Browser.csrf(page) ?? "")])
-            #expect(forwarded.text.contains("Dispute sent to the nodes that flagged it"))
+            #expect(forwarded.text.contains("Dispute sent to the 1 node(s) that flagged it"))
             let disputes = try await node.get("/api/v1/disputes", token: node.tokens.analyst).json()
             let disputeID = try #require(disputes["disputes"]?[0]?["id"]?.stringValue)
             #expect(forwarded.text.contains("/disputes/\(disputeID)/decide"))

@@ -46,7 +46,7 @@ struct OpenAPITests {
                     }
                 }
             }
-            #expect(operations == 37)
+            #expect(operations == 47)
         }
     }
 }

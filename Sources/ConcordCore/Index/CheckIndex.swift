@@ -104,8 +104,27 @@ public final class CheckIndex: Sendable {
         /// Warning-list keys (`kind:canonical`) that are never flagged.
         var knownGood: Set<String> = []
 
+        /// Whether the warning list covers `identifier`: its own key, or for a domain a parent domain on the list
+        /// (`www.facebook.com` under `facebook.com`), but never a name that is its own registrable domain under a
+        /// listed shared suffix (`scam.github.io` is not covered by `github.io`).
         func isKnownGood(_ identifier: Identifier) -> Bool {
-            !knownGood.isEmpty && knownGood.contains(identifier.kind.rawValue + ":" + identifier.canonical)
+            guard !knownGood.isEmpty else { return false }
+            if knownGood.contains(identifier.kind.rawValue + ":" + identifier.canonical) { return true }
+            guard identifier.kind == .domain else { return false }
+            let host = identifier.canonical
+            var rest = Substring(host)
+            let dot = UInt8(ascii: ".")
+            while let found = rest.utf8.firstIndex(of: dot) {
+                rest = rest[rest.utf8.index(after: found)...]
+                guard rest.utf8.contains(dot) else { break }
+                guard knownGood.contains("domain:" + rest) else { continue }
+                if let registrable = PublicSuffixList.shared.registrableDomain(of: host),
+                    rest.utf8.count >= registrable.utf8.count
+                {
+                    return true
+                }
+            }
+            return false
         }
 
         init() {
@@ -306,14 +325,19 @@ public final class CheckIndex: Sendable {
             return result(identifier, matched: nil, own, at: now, s)
         }
         // A known-good host (a platform, a shortener) never flags the pages on it.
-        for fallback in fallbacks(of: identifier) where !s.isKnownGood(fallback) {
+        var hostKnownGood = false
+        for fallback in fallbacks(of: identifier) {
+            if s.isKnownGood(fallback) {
+                hostKnownGood = true
+                continue
+            }
             if let summary = s.entry(fallback.canonical, ordinal: IdentifierKind.domain.ordinal, in: bands),
                 summary.entry.live(at: now)
             {
                 return result(identifier, matched: fallback, summary, at: now, s)
             }
         }
-        return result(identifier, matched: nil, own ?? Summary(Entry()), at: now, s)
+        return result(identifier, matched: nil, own ?? Summary(Entry()), at: now, s, hostKnownGood: hostKnownGood)
     }
 
     private static func fallbacks(of identifier: Identifier) -> [Identifier] {
@@ -339,11 +363,12 @@ public final class CheckIndex: Sendable {
         matched: Identifier?,
         _ summary: Summary,
         at now: UInt32,
-        _ s: State
+        _ s: State,
+        hostKnownGood: Bool = false
     ) -> CheckResult {
         let e = summary.entry
         let held = summary.held
-        let knownGood = held && s.isKnownGood(matched ?? identifier)
+        let knownGood = hostKnownGood || (held && s.isKnownGood(matched ?? identifier))
         let flagged = e.live(at: now) && !knownGood
         let jurisdictions =
             summary.sets.count == 1

@@ -67,12 +67,23 @@ extension RecordInput {
         return ["kind": .string(identifier.kind.rawValue), "value": .string(identifier.canonical)]
     }
 
-    /// The same report as `report` without the identifier `named` (`{"kind", "value"}`), under the same label, to
-    /// replace it when a dispute about that identifier is decided against the flag; nil when the report is not a
-    /// report or names nothing else.
-    public static func report(_ report: Record, without named: JSONValue) -> RecordDraft? {
+    /// Whether the identifier item `item` (`{"kind", "value", ...}`) falls under `disputed`: the same value, or for a
+    /// disputed domain a URL on it or on one of its sub-domains.
+    public static func names(_ item: JSONValue, _ disputed: Identifier) -> Bool {
+        guard let kind = item["kind"]?.stringValue, let value = item["value"]?.stringValue else { return false }
+        if kind == disputed.kind.rawValue && value == disputed.canonical { return true }
+        guard disputed.kind == .domain, kind == IdentifierKind.url.rawValue,
+            let host = WebAddressNormalizer.host(ofCanonicalURL: value)
+        else { return false }
+        return host == disputed.canonical || host.hasSuffix("." + disputed.canonical)
+    }
+
+    /// The same report as `report` without the identifiers that fall under `disputed`, under the same label, to
+    /// replace it when a dispute is decided against the flag; nil when the report is not a report or names
+    /// nothing else.
+    public static func report(_ report: Record, without disputed: Identifier) -> RecordDraft? {
         guard report.kind == .report, var body = report.body.objectValue else { return nil }
-        let rest = (body["identifiers"]?.arrayValue ?? []).filter { $0["kind"] != named["kind"] || $0["value"] != named["value"] }
+        let rest = (body["identifiers"]?.arrayValue ?? []).filter { !names($0, disputed) }
         guard !rest.isEmpty else { return nil }
         body["identifiers"] = .array(rest)
         return RecordDraft(kind: .report, body: .object(body), label: report.label, exercise: report.exercise)

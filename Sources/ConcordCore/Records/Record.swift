@@ -20,6 +20,14 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
     case disputeDecision = "dispute_decision"
     /// An entry of the directory of whom to ask: a service provider or a 24/7 point of contact.
     case directoryEntry = "directory_entry"
+    /// An organisation's capability self-assessment against a framework.
+    case assessment
+    /// A peer's review of an assessment.
+    case assessmentReview = "assessment_review"
+    /// An offer to pair a mentee with a mentor.
+    case pairingOffer = "pairing_offer"
+    /// The other party's answer to a pairing offer.
+    case pairingResponse = "pairing_response"
 }
 
 /// A signed, content-addressed record.

@@ -132,6 +132,30 @@ public enum RecordAdmission {
                     nodeJurisdiction: members["jurisdiction"]?.stringValue ?? ""
                 )
                 return reader.issues.isEmpty ? differences(.object(read), body) : reader.issues
+            case .assessment:
+                var reader = FieldReader(body)
+                reader.rejectUnknown(RecordInput.assessmentFields)
+                let read = RecordInput.readAssessmentBody(&reader, nodeJurisdiction: members["jurisdiction"]?.stringValue ?? "")
+                return reader.issues.isEmpty ? differences(.object(read), body) : reader.issues
+            case .assessmentReview:
+                var reader = FieldReader(body)
+                reader.rejectUnknown(RecordInput.assessmentReviewFields)
+                let read = RecordInput.readAssessmentReviewBody(&reader, nodeJurisdiction: "")
+                return reader.issues.isEmpty ? differences(.object(read), body) : reader.issues
+            case .pairingOffer:
+                var reader = FieldReader(body)
+                reader.rejectUnknown(RecordInput.pairingOfferFields)
+                let read = RecordInput.readPairingOfferBody(
+                    &reader,
+                    writer: record.origin,
+                    nodeJurisdiction: members["jurisdiction"]?.stringValue ?? ""
+                )
+                return reader.issues.isEmpty ? differences(.object(read), body) : reader.issues
+            case .pairingResponse:
+                var reader = FieldReader(body)
+                reader.rejectUnknown(RecordInput.pairingResponseFields)
+                let read = RecordInput.readPairingResponseBody(&reader)
+                return reader.issues.isEmpty ? differences(.object(read), body) : reader.issues
             case .retraction:
                 var reader = FieldReader(body)
                 reader.rejectUnknown(["record", "reason"])

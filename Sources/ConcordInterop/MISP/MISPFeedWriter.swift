@@ -73,7 +73,8 @@ public enum MISPFeedWriter {
                     "distribution": "5", "timestamp": timestamp, "comment": "narrative",
                 ])
             }
-        case .retraction, .community, .actionRequest, .actionResponse, .dispute, .disputeDecision, .directoryEntry:
+        case .retraction, .community, .actionRequest, .actionResponse, .dispute, .disputeDecision, .directoryEntry, .assessment,
+            .assessmentReview, .pairingOffer, .pairingResponse:
             return nil
         }
         let event: JSONValue = [

@@ -71,7 +71,9 @@ public struct STIXExporter: Sendable {
         switch record.kind {
         case .indicator: return indicator(record, retraction)
         case .report: return report(record, retraction)
-        case .retraction, .community, .actionRequest, .actionResponse, .dispute, .disputeDecision, .directoryEntry: return []
+        case .retraction, .community, .actionRequest, .actionResponse, .dispute, .disputeDecision, .directoryEntry, .assessment,
+            .assessmentReview, .pairingOffer, .pairingResponse:
+            return []
         }
     }
 

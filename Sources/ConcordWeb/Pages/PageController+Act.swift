@@ -97,6 +97,8 @@ extension PageController {
             [
                 "id": e.id, "name": e.body["name"]?.stringValue ?? "", "jurisdiction": e.body["jurisdiction"]?.stringValue ?? "",
                 "sector": Self.label(e.body["sector"]?.stringValue), "selected": form?["provider"] == e.id,
+                "publisher": names[e.origin] ?? String(e.origin.prefix(10)),
+                "receiver": e.body["node"]?.stringValue.map { names[$0] ?? String($0.prefix(10)) } ?? "",
             ]
         }
         return pages.page(
@@ -424,18 +426,19 @@ extension PageController {
     @Sendable func acceptItem(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         await triageAction(request, context) { form, id, session in
             let label: [String: JSONValue] = (form["tlp"] ?? "").isEmpty ? [:] : ["tlp": .string(form["tlp"] ?? "")]
-            let (item, record) = try await Disputes(node: node).accept(id, label: label, by: session.user.username)
+            let (item, records) = try await Disputes(node: node).accept(id, label: label, by: session.user.username)
+            let first = records.first.map { String($0.id.prefix(12)) } ?? "?"
             return item.kind == .report
-                ? "Report accepted as record \(record.id.prefix(12))."
-                : "Dispute sent to the nodes that flagged it, as record \(record.id.prefix(12))."
+                ? "Report accepted as record \(first)."
+                : "Dispute sent to the \(records.count) node(s) that flagged it, one record each (first \(first))."
         }
     }
 
     @Sendable func rejectItem(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         await triageAction(request, context) { form, id, session in
             let note = (form["note"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !note.isEmpty, note.utf8.count <= 4096 else {
-                throw InputError(pointer: "/note", detail: "say why it is rejected")
+            guard !note.isEmpty, note.utf8.count <= 4096, !note.utf8.contains(0) else {
+                throw InputError(pointer: "/note", detail: "say why it is rejected, in at most 4096 bytes")
             }
             _ = try await Disputes(node: node).reject(id, note: note, by: session.user.username)
             return "Rejected; nothing was shared."

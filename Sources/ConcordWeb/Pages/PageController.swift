@@ -16,6 +16,8 @@ struct PageController: Sendable {
     let sessions: WebSessions
     /// The intervention catalogue plans choose from.
     let catalogue: [Intervention]
+    /// The capability framework assessments are made against.
+    let framework: CapabilityFramework
 
     /// The cookie that carries the sign-in form's CSRF token before there is a session.
     static let loginCookie = "concord_login"
@@ -48,6 +50,7 @@ struct PageController: Sendable {
         router.get("report", use: reportPage)
         router.post("report", use: report)
         addActRoutes(to: router)
+        addLearningRoutes(to: router)
     }
 
     // MARK: Access

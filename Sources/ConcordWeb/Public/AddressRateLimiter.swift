@@ -20,9 +20,14 @@ final class AddressRateLimiter: Sendable {
         self.maxAddresses = max(1, maxAddresses)
     }
 
-    /// The key of a socket address: the IP address alone, so that new connections do not start new buckets.
+    /// The key of a socket address: the IP address alone, so that new connections do not start new buckets; for
+    /// IPv6 its /64 network, which one household or server usually holds whole.
     static func key(_ address: SocketAddress?) -> String {
-        address?.ipAddress ?? "unknown"
+        guard let address, let ip = address.ipAddress else { return "unknown" }
+        guard case .v6 = address else { return ip }
+        var bytes = [UInt8](repeating: 0, count: 16)
+        guard inet_pton(AF_INET6, ip, &bytes) == 1 else { return ip }
+        return bytes.prefix(8).map { String(format: "%02x", $0) }.joined() + "::/64"
     }
 
     /// Takes one request's token for `key`; nil when allowed, else the whole seconds to wait.

@@ -84,6 +84,7 @@ struct PublicController: Sendable {
         }
         var body = read.body
         body["lang"] = .string(language)
+        if let full = try await queueFull(language) { return full }
         let item = try await node.store.addTriageItem(kind: .report, body: .object(body))
         context.logger.info("public report queued for triage", metadata: ["triage.id": "\(item.id)"])
         return render(language, values: ["reportThanks": true, "reference": item.id])
@@ -129,6 +130,7 @@ struct PublicController: Sendable {
             "lang": .string(language),
         ]
         if !contact.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { body["contact"] = .string(contact) }
+        if let full = try await queueFull(language) { return full }
         let item = try await node.store.addTriageItem(kind: .dispute, body: .object(body))
         context.logger.info("public dispute queued for triage", metadata: ["triage.id": "\(item.id)"])
         return render(language, values: ["disputeThanks": true, "reference": item.id])
@@ -175,7 +177,8 @@ struct PublicController: Sendable {
         let amount = (form["amount"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let currency = (form["currency"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
         if !amount.isEmpty {
-            if amount.utf8.count > 20 || Decimal(string: amount) == nil
+            if amount.utf8.count > 20 || Decimal(string: amount) == nil || amount.filter({ $0 == "." }).count > 1
+                || amount.hasPrefix(".") || amount.hasSuffix(".")
                 || !amount.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") })
             {
                 errors["amount"] = words["error_amount"]
@@ -217,6 +220,17 @@ struct PublicController: Sendable {
     }
 
     // MARK: - Rendering and limits
+
+    /// Most items that may wait in the triage queue; past it the page asks people to come back later (503), so
+    /// that a flood cannot bury what analysts have to read.
+    static let maxPending = 20_000
+
+    private func queueFull(_ language: String) async throws -> Response? {
+        guard try await node.store.pendingTriageCount() >= Self.maxPending else { return nil }
+        var response = render(language, status: .serviceUnavailable, values: ["tooMany": true])
+        response.headers[.retryAfter] = "3600"
+        return response
+    }
 
     private func language(_ form: FormBody, _ request: Request) -> String {
         PublicStrings.choose(query: form["lang"], acceptLanguage: request.headers[.acceptLanguage])

@@ -1,0 +1,333 @@
+import ConcordAnalysis
+import ConcordCore
+import ConcordStore
+import Foundation
+import Hummingbird
+import Logging
+
+/// Learning from peers, first part: the capability framework, self-assessments and their peer reviews, the gap
+/// view, and mentor matching with pairing offers.
+/// `GET /framework`, `POST|GET /assessments`, `GET /assessments/{id}`, `GET /assessments/{id}/gaps`,
+/// `POST /assessments/{id}/reviews`, `POST /matching`, `POST|GET /pairings`, `POST /pairings/{id}/responses`.
+struct LearningController {
+    let node: RunningNode
+    let framework: CapabilityFramework
+
+    func addRoutes(to group: RouterGroup<ConcordRequestContext>) {
+        group.get("framework", use: frameworkDocument)
+        group.post("assessments", use: assess)
+        group.get("assessments", use: assessments)
+        group.get("assessments/{id}", use: assessment)
+        group.get("assessments/{id}/gaps", use: gaps)
+        group.post("assessments/{id}/reviews", use: review)
+        group.post("matching", use: matching)
+        group.post("pairings", use: offer)
+        group.get("pairings", use: pairings)
+        group.post("pairings/{id}/responses", use: answerOffer)
+    }
+
+    @Sendable func frameworkDocument(_ request: Request, context: ConcordRequestContext) async throws -> Response {
+        _ = try context.require(.analyst)
+        _ = try StrictQuery(request, allowed: [])
+        return Response.json(framework.json)
+    }
+
+    // MARK: - Assessments
+
+    /// Reads an assessment, filling the loaded framework's id and version when left out, and checking factor ids
+    /// against the framework when it is the loaded one.
+    static func draft(_ json: JSONValue, framework: CapabilityFramework, node: RunningNode) throws -> RecordDraft {
+        guard var members = json.objectValue else {
+            throw Problem.invalid(pointer: "", "expected an object, got \(json.typeName)")
+        }
+        if members["framework"] == nil {
+            members["framework"] = .string(framework.id)
+            if members["framework_version"] == nil { members["framework_version"] = .string(framework.version) }
+        }
+        let draft = try RecordInput.assessment(.object(members), nodeJurisdiction: node.profile.jurisdiction)
+        if draft.body["framework"]?.stringValue == framework.id {
+            var issues: [FieldIssue] = []
+            for (n, entry) in (draft.body["factors"]?.arrayValue ?? []).enumerated() {
+                if let id = entry["factor"]?.stringValue, framework.factor(id) == nil {
+                    issues.append(
+                        FieldIssue(
+                            pointer: "/factors/\(n)/factor",
+                            detail: "\(id) is not a factor of \(framework.id) \(framework.version)"
+                        )
+                    )
+                }
+            }
+            if !issues.isEmpty { throw Problem.invalid(InputError(issues: issues)) }
+        }
+        return draft
+    }
+
+    @Sendable func assess(_ request: Request, context: ConcordRequestContext) async throws -> Response {
+        _ = try context.require(.analyst)
+        let draft = try Self.draft(try await request.jsonBody(context: context), framework: framework, node: node)
+        guard let (record, outcome) = try await node.write([draft]).first else {
+            throw Problem.malformed("the assessment could not be written")
+        }
+        return RecordController.created(record, outcome)
+    }
+
+    /// Every live assessment held, newest first, with the reviews of each.
+    static func history(_ store: any RecordStore) async throws -> [(assessment: Record, reviews: [Record])] {
+        var assessments: [Record] = []
+        try await store.forEachPage(of: .assessment) { page in
+            assessments += page.filter { $0.retractedBy == nil && !$0.record.exercise }.map(\.record)
+        }
+        var reviews: [String: [Record]] = [:]
+        try await store.forEachPage(of: .assessmentReview) { page in
+            for stored in page where stored.retractedBy == nil {
+                guard let id = stored.record.body["assessment"]?.stringValue else { continue }
+                reviews[id, default: []].append(stored.record)
+            }
+        }
+        return assessments.sorted { $0.created > $1.created }.map { a in
+            (a, (reviews[a.id] ?? []).filter { $0.origin != a.origin }.sorted { $0.created < $1.created })
+        }
+    }
+
+    static func summary(_ a: Record, reviews: Int) -> JSONValue {
+        let entries = a.body["factors"]?.arrayValue ?? []
+        let stages = entries.compactMap { $0["stage"]?.integerValue }
+        return [
+            "id": .string(a.id), "origin": .string(a.origin), "created": .string(a.created.rfc3339),
+            "organisation": a.body["organisation"] ?? .null, "framework": a.body["framework"] ?? .null,
+            "framework_version": a.body["framework_version"] ?? .null, "factors": .integer(Int64(entries.count)),
+            "mean_stage": stages.isEmpty ? .null : .double(Double(stages.reduce(0, +)) / Double(stages.count)),
+            "reviews": .integer(Int64(reviews)), "follows": a.body["follows"] ?? .null,
+        ]
+    }
+
+    @Sendable func assessments(_ request: Request, context: ConcordRequestContext) async throws -> Response {
+        _ = try context.require(.analyst)
+        let q = try StrictQuery(request, allowed: ["origin"])
+        if let origin = q["origin"], !NodeID.isWellFormed(origin) { throw Problem.invalid(pointer: "/origin", "is a node id") }
+        let history = try await Self.history(node.store).filter { q["origin"] == nil || $0.assessment.origin == q["origin"] }
+        return Response.json(["assessments": .array(history.map { Self.summary($0.assessment, reviews: $0.reviews.count) })])
+    }
+
+    private func held(_ context: ConcordRequestContext) async throws -> (assessment: Record, reviews: [Record]) {
+        let id = try context.parameters.require("id").lowercased()
+        guard ByteText.isSHA256Hex(id), let found = try await Self.history(node.store).first(where: { $0.assessment.id == id })
+        else {
+            throw Problem.notFound("no assessment \(id) on this node")
+        }
+        return found
+    }
+
+    @Sendable func assessment(_ request: Request, context: ConcordRequestContext) async throws -> Response {
+        _ = try context.require(.analyst)
+        let (a, reviews) = try await held(context)
+        var out = Self.summary(a, reviews: reviews.count).objectValue ?? [:]
+        out["body"] = a.body
+        out["label"] = a.label.json
+        out["reviews"] = .array(
+            reviews.map {
+                ["id": .string($0.id), "reviewer": .string($0.origin), "created": .string($0.created.rfc3339), "body": $0.body]
+            }
+        )
+        return Response.json(.object(out))
+    }
+
+    static func capability(_ a: Record) -> CapabilityAssessment {
+        CapabilityAssessment(
+            entries: (a.body["factors"]?.arrayValue ?? []).compactMap { e in
+                guard let factor = e["factor"]?.stringValue, let stage = e["stage"]?.integerValue else { return nil }
+                return .init(factor: factor, stage: Int(stage), target: Int(e["target"]?.integerValue ?? stage))
+            }
+        )
+    }
+
+    /// Loss per typology over this node's jurisdiction, from its own reports: the weights of the gap view.
+    func lossByTypology() -> [Typology: Double] {
+        var out: [Typology: Double] = [:]
+        for cell in (try? node.analysis.ownLandscape.cells()) ?? [] where cell.jurisdiction == node.profile.jurisdiction {
+            out[cell.typology, default: 0] += cell.loss
+        }
+        return out
+    }
+
+    @Sendable func gaps(_ request: Request, context: ConcordRequestContext) async throws -> Response {
+        _ = try context.require(.analyst)
+        _ = try StrictQuery(request, allowed: [])
+        let (a, _) = try await held(context)
+        guard a.body["framework"]?.stringValue == framework.id else {
+            throw Problem.conflict(
+                "the assessment follows \(a.body["framework"]?.stringValue ?? "?"), not the loaded framework \(framework.id)"
+            )
+        }
+        let gaps = CapabilityGaps.gaps(Self.capability(a), framework: framework, lossByTypology: lossByTypology())
+        return Response.json([
+            "assessment": .string(a.id), "framework": .string(framework.id),
+            "gaps": .array(
+                gaps.map { g in
+                    [
+                        "factor": .string(g.factor), "title": .string(framework.factor(g.factor)?.title ?? g.factor),
+                        "dimension": .string(g.dimension), "stage": .integer(Int64(g.stage)), "target": .integer(Int64(g.target)),
+                        "gap": .integer(Int64(g.gap)), "risk_share": .double(g.riskShare), "weighted": .double(g.weighted),
+                    ]
+                }
+            ),
+        ])
+    }
+
+    @Sendable func review(_ request: Request, context: ConcordRequestContext) async throws -> Response {
+        _ = try context.require(.analyst)
+        let (a, _) = try await held(context)
+        let draft = try RecordInput.assessmentReview(
+            try await request.jsonBody(context: context),
+            of: a,
+            reviewer: node.key.nodeID
+        )
+        guard let (record, outcome) = try await node.write([draft]).first else {
+            throw Problem.malformed("the review could not be written")
+        }
+        return RecordController.created(record, outcome)
+    }
+
+    // MARK: - Matching and pairings
+
+    /// The latest assessment of each organisation against the loaded framework, as matching participants.
+    func participants() async throws -> [PeerMatching.Participant] {
+        var latest: [String: Record] = [:]
+        for (a, _) in try await Self.history(node.store) where a.body["framework"]?.stringValue == framework.id {
+            if latest[a.origin] == nil { latest[a.origin] = a }
+        }
+        return latest.values.sorted { $0.origin < $1.origin }.map { a in
+            let c = Self.capability(a)
+            // The zone was checked against the known list when the record was admitted.
+            let zone = a.body["time_zone"]?.stringValue.flatMap(TimeZone.init(identifier:))
+            return PeerMatching.Participant(
+                id: a.origin,
+                region: a.body["region"]?.stringValue ?? "",
+                languages: Set((a.body["languages"]?.arrayValue ?? []).compactMap(\.stringValue)),
+                utcOffsetMinutes: (zone?.secondsFromGMT() ?? 0) / 60,
+                legalTradition: a.body["legal_tradition"]?.stringValue,
+                stages: Dictionary(c.entries.map { ($0.factor, $0.stage) }, uniquingKeysWith: { a, _ in a }),
+                targets: Dictionary(c.entries.map { ($0.factor, $0.target) }, uniquingKeysWith: { a, _ in a }),
+                capacity: Int(a.body["mentor_capacity"]?.integerValue ?? 0)
+            )
+        }
+    }
+
+    @Sendable func matching(_ request: Request, context: ConcordRequestContext) async throws -> Response {
+        _ = try context.require(.analyst)
+        let json = try await request.jsonBody(context: context)
+        guard let members = json.objectValue else {
+            throw Problem.invalid(pointer: "", "expected an object, got \(json.typeName)")
+        }
+        var options = PeerMatching.Options()
+        for key in members.keys.sorted() where !["exclusions", "strength"].contains(key) {
+            throw Problem.invalid(pointer: "/" + key, "is not a known field; use exclusions and strength")
+        }
+        if let strength = json["strength"], strength != .null {
+            guard let s = strength.integerValue, (2...5).contains(s) else {
+                throw Problem.invalid(pointer: "/strength", "is a stage from 2 to 5")
+            }
+            options.strength = Int(s)
+        }
+        if let list = json["exclusions"], list != .null {
+            guard let items = list.arrayValue, items.count <= 10_000 else {
+                throw Problem.invalid(pointer: "/exclusions", "expected an array of [mentee, mentor] node id pairs")
+            }
+            for (n, item) in items.enumerated() {
+                guard let pair = item.arrayValue?.compactMap(\.stringValue), pair.count == 2, pair.allSatisfy(NodeID.isWellFormed)
+                else {
+                    throw Problem.invalid(pointer: "/exclusions/\(n)", "expected [mentee, mentor], two node ids")
+                }
+                options.exclusions.insert(pair)
+            }
+        }
+        let participants = try await participants()
+        let pairs = PeerMatching.propose(participants, options: options)
+        let names = Dictionary(
+            try await Self.history(node.store).map {
+                ($0.assessment.origin, $0.assessment.body["organisation"]?.stringValue ?? "")
+            },
+            uniquingKeysWith: { a, _ in a }
+        )
+        return Response.json([
+            "framework": .string(framework.id), "participants": .integer(Int64(participants.count)),
+            "total_benefit": .double(pairs.reduce(0) { $0 + $1.benefit }),
+            "pairs": .array(
+                pairs.map { p in
+                    [
+                        "mentee": .string(p.mentee), "mentee_name": .string(names[p.mentee] ?? ""), "mentor": .string(p.mentor),
+                        "mentor_name": .string(names[p.mentor] ?? ""), "benefit": .double(p.benefit),
+                        "factors": .array(p.factors.map(JSONValue.string)), "reasons": .array(p.reasons.map(JSONValue.string)),
+                    ]
+                }
+            ),
+        ])
+    }
+
+    @Sendable func offer(_ request: Request, context: ConcordRequestContext) async throws -> Response {
+        _ = try context.require(.analyst)
+        let draft = try RecordInput.pairingOffer(
+            try await request.jsonBody(context: context),
+            writer: node.key.nodeID,
+            nodeJurisdiction: node.profile.jurisdiction
+        )
+        guard let (record, outcome) = try await node.write([draft]).first else {
+            throw Problem.malformed("the offer could not be written")
+        }
+        return RecordController.created(record, outcome)
+    }
+
+    @Sendable func pairings(_ request: Request, context: ConcordRequestContext) async throws -> Response {
+        _ = try context.require(.analyst)
+        _ = try StrictQuery(request, allowed: [])
+        var offers: [Record] = []
+        try await node.store.forEachPage(of: .pairingOffer) { page in
+            offers += page.filter { $0.retractedBy == nil }.map(\.record)
+        }
+        var answers: [String: Record] = [:]
+        try await node.store.forEachPage(of: .pairingResponse) { page in
+            for stored in page {
+                guard let id = stored.record.body["offer"]?.stringValue, let offer = offers.first(where: { $0.id == id }) else {
+                    continue
+                }
+                let parties = [offer.body["mentee"]?.stringValue, offer.body["mentor"]?.stringValue]
+                if parties.contains(stored.record.origin), stored.record.origin != offer.origin, answers[id] == nil {
+                    answers[id] = stored.record
+                }
+            }
+        }
+        let own = node.key.nodeID
+        let mine = offers.filter { $0.body["mentee"]?.stringValue == own || $0.body["mentor"]?.stringValue == own }
+        return Response.json([
+            "pairings": .array(
+                mine.sorted { $0.created > $1.created }.map { o in
+                    var out = o.body.objectValue ?? [:]
+                    out["id"] = .string(o.id)
+                    out["offered_by"] = .string(o.origin)
+                    out["created"] = .string(o.created.rfc3339)
+                    out["status"] = answers[o.id]?.body["status"] ?? "offered"
+                    if let note = answers[o.id]?.body["note"] { out["answer_note"] = note }
+                    return .object(out)
+                }
+            )
+        ])
+    }
+
+    @Sendable func answerOffer(_ request: Request, context: ConcordRequestContext) async throws -> Response {
+        _ = try context.require(.analyst)
+        let id = try context.parameters.require("id").lowercased()
+        guard ByteText.isSHA256Hex(id), let stored = try await node.store.record(id: id), stored.record.kind == .pairingOffer
+        else {
+            throw Problem.notFound("no pairing offer \(id) on this node")
+        }
+        let draft = try RecordInput.pairingResponse(
+            try await request.jsonBody(context: context),
+            to: stored.record,
+            responder: node.key.nodeID
+        )
+        guard let (record, outcome) = try await node.write([draft]).first else {
+            throw Problem.malformed("the answer could not be written")
+        }
+        return RecordController.created(record, outcome)
+    }
+}

@@ -1,0 +1,219 @@
+import AsyncHTTPClient
+import ConcordAnalysis
+import ConcordCore
+import ConcordInterop
+import Foundation
+import NIOHTTP1
+import Testing
+
+@testable import ConcordWeb
+
+@Suite("Learning from peers: assessments, reviews, matching and pairings")
+struct LearningTests {
+    typealias Net = FederationTests
+
+    static func assessment(
+        _ organisation: String,
+        region: String,
+        languages: [String],
+        zone: String,
+        tradition: String,
+        capacity: Int,
+        _ factors: [(String, Int, Int)]
+    ) -> String {
+        let entries = factors.map {
+            #"{"factor": "\#($0.0)", "stage": \#($0.1), "target": \#($0.2), "confidence": "high", "evidence": ["https://example.org/evidence"]}"#
+        }
+        return """
+            {"organisation": "\(organisation)", "region": "\(region)", "languages": [\(languages.map { "\"\($0)\"" }.joined(separator: ", "))],
+             "time_zone": "\(zone)", "legal_tradition": "\(tradition)", "mentor_capacity": \(capacity), "tlp": "green",
+             "factors": [\(entries.joined(separator: ", "))]}
+            """
+    }
+
+    @Test(
+        "three nodes assess themselves; matching pairs the Pacific unit with the strong mentor; offer, answer and review travel"
+    )
+    func acrossThreeNodes() async throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("concord-learn-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let nodes = try await DisputeTests.mesh(base, jurisdictions: ["TH", "FJ", "FR"])
+        let (th, fj, fr) = (nodes[0], nodes[1], nodes[2])
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let bodies = [
+            (
+                th,
+                Self.assessment(
+                    "Thai centre",
+                    region: "southeast-asia",
+                    languages: ["th", "en"],
+                    zone: "Asia/Bangkok",
+                    tradition: "civil",
+                    capacity: 1,
+                    [("contact-24-7-mla", 5, 5), ("financial-investigation-freezing", 5, 5), ("reporting-hotline", 3, 3)]
+                )
+            ),
+            (
+                fj,
+                Self.assessment(
+                    "Fiji unit",
+                    region: "pacific",
+                    languages: ["en"],
+                    zone: "Pacific/Fiji",
+                    tradition: "common",
+                    capacity: 0,
+                    [("contact-24-7-mla", 1, 3), ("financial-investigation-freezing", 2, 4)]
+                )
+            ),
+            (
+                fr,
+                Self.assessment(
+                    "French unit",
+                    region: "europe",
+                    languages: ["fr", "en"],
+                    zone: "Europe/Paris",
+                    tradition: "civil",
+                    capacity: 1,
+                    [("financial-investigation-freezing", 2, 4), ("specialised-units", 5, 5)]
+                )
+            ),
+        ]
+        var ids: [String: String] = [:]
+        for (node, body) in bodies {
+            let (code, answer) = try await Net.call(
+                client,
+                .POST,
+                node.url + "/api/v1/assessments",
+                token: node.token,
+                body: body
+            )
+            #expect(code == 201, "\(String(decoding: answer, as: UTF8.self))")
+            ids[node.key.nodeID] = DisputeTests.json(answer)["id"]?.stringValue
+        }
+        let (bad, problem) = try await Net.call(
+            client,
+            .POST,
+            fj.url + "/api/v1/assessments",
+            token: fj.token,
+            body: Self.assessment(
+                "Fiji unit",
+                region: "pacific",
+                languages: ["en"],
+                zone: "Pacific/Fiji",
+                tradition: "common",
+                capacity: 0,
+                [("no-such-factor", 1, 2)]
+            )
+        )
+        #expect(bad == 422 && DisputeTests.json(problem)["pointer"] == "/factors/0/factor")
+
+        let held = try await ActionRequestTests.eventually(client, fj, "/api/v1/assessments") {
+            $0["assessments"]?.arrayValue?.count == 3
+        }
+        #expect(held["assessments"]?.arrayValue?.count == 3)
+        let (_, matched) = try await Net.call(client, .POST, fj.url + "/api/v1/matching", token: fj.token, body: "{}")
+        let pairs = try #require(DisputeTests.json(matched)["pairs"]?.arrayValue)
+        // The Thai centre can take one mentee: the Fiji unit gains more (two factors) than the French unit (one).
+        #expect(pairs.count == 1)
+        #expect(pairs.first?["mentee"]?.stringValue == fj.key.nodeID && pairs.first?["mentor"]?.stringValue == th.key.nodeID)
+        #expect(pairs.first?["factors"] == ["contact-24-7-mla", "financial-investigation-freezing"])
+        #expect(pairs.first?["reasons"]?.arrayValue?.contains("across regions: pacific and southeast-asia") == true)
+        let (_, excluded) = try await Net.call(
+            client,
+            .POST,
+            fj.url + "/api/v1/matching",
+            token: fj.token,
+            body: #"{"exclusions": [["\#(fj.key.nodeID)", "\#(th.key.nodeID)"]]}"#
+        )
+        #expect(
+            DisputeTests.json(excluded)["pairs"]?.arrayValue?.first?["mentee"]?.stringValue == fr.key.nodeID,
+            "excluded, the place goes to France"
+        )
+
+        // Fiji offers the pairing; Thailand accepts; both see it accepted.
+        let offer =
+            #"{"mentee": "\#(fj.key.nodeID)", "mentor": "\#(th.key.nodeID)", "factors": ["contact-24-7-mla"], "format": "remote_mentoring", "reasons": ["proposed by matching"]}"#
+        let (offered, offerBody) = try await Net.call(client, .POST, fj.url + "/api/v1/pairings", token: fj.token, body: offer)
+        #expect(offered == 201)
+        let offerID = try #require(DisputeTests.json(offerBody)["id"]?.stringValue)
+        let (own, _) = try await Net.call(
+            client,
+            .POST,
+            fj.url + "/api/v1/pairings/\(offerID)/responses",
+            token: fj.token,
+            body: #"{"status": "accepted"}"#
+        )
+        #expect(own == 422, "the offering side does not answer its own offer")
+        _ = try await ActionRequestTests.eventually(client, th, "/api/v1/pairings") { $0["pairings"]?.arrayValue?.count == 1 }
+        let (answered, _) = try await Net.call(
+            client,
+            .POST,
+            th.url + "/api/v1/pairings/\(offerID)/responses",
+            token: th.token,
+            body: #"{"status": "accepted", "note": "Monthly calls, first one in January."}"#
+        )
+        #expect(answered == 201)
+        let seen = try await ActionRequestTests.eventually(client, fj, "/api/v1/pairings") {
+            $0["pairings"]?.arrayValue?.first?["status"] == "accepted"
+        }
+        #expect(seen["pairings"]?.arrayValue?.first?["status"] == "accepted")
+        let (_, onFrance) = try await Net.call(client, .GET, fr.url + "/api/v1/pairings", token: fr.token)
+        #expect(DisputeTests.json(onFrance)["pairings"]?.arrayValue?.isEmpty == true, "RED to the pair: France holds nothing")
+
+        // Thailand reviews Fiji's assessment; Fiji sees the review. Fiji's gaps put its 24/7 contact first.
+        let fijiAssessment = try #require(ids[fj.key.nodeID])
+        let (reviewed, _) = try await Net.call(
+            client,
+            .POST,
+            th.url + "/api/v1/assessments/\(fijiAssessment)/reviews",
+            token: th.token,
+            body:
+                #"{"summary": "Fair; the 24/7 contact exists on paper.", "factors": [{"factor": "contact-24-7-mla", "stage": 1, "comment": "no duty roster yet"}]}"#
+        )
+        #expect(reviewed == 201)
+        let (selfReview, _) = try await Net.call(
+            client,
+            .POST,
+            fj.url + "/api/v1/assessments/\(fijiAssessment)/reviews",
+            token: fj.token,
+            body: #"{"summary": "mine"}"#
+        )
+        #expect(selfReview == 422)
+        let detail = try await ActionRequestTests.eventually(client, fj, "/api/v1/assessments/\(fijiAssessment)") {
+            $0["reviews"]?.arrayValue?.count == 1
+        }
+        #expect(detail["reviews"]?.arrayValue?.first?["reviewer"]?.stringValue == th.key.nodeID)
+        let (_, gaps) = try await Net.call(client, .GET, fj.url + "/api/v1/assessments/\(fijiAssessment)/gaps", token: fj.token)
+        let factors = DisputeTests.json(gaps)["gaps"]?.arrayValue?.compactMap { $0["factor"]?.stringValue }
+        #expect(Set(factors ?? []) == ["contact-24-7-mla", "financial-investigation-freezing"])
+        try await client.shutdown()
+        for node in nodes { await node.stop() }
+    }
+
+    @Test("the shipped framework loads with five stages and every required factor; a bad file names its problems")
+    func framework() throws {
+        let framework = try CapabilityFrameworkFile.shipped()
+        #expect(framework.stages.map(\.level) == [1, 2, 3, 4, 5])
+        #expect(framework.dimensions.count == 5)
+        for id in [
+            "reporting-hotline", "victim-support-recovery", "specialised-units", "judicial-training", "contact-24-7-mla",
+            "public-private-cooperation", "financial-investigation-freezing", "telco-controls", "bank-fraud-controls",
+            "threat-sharing",
+        ] {
+            #expect(framework.factor(id)?.indicators.count == 5, "\(id)")
+        }
+        #expect(throws: CapabilityFrameworkFile.Invalid.self) {
+            try CapabilityFrameworkFile.parse(
+                "id: x\nversion: '1'\ntitle: t\ndescription: d\nstages: []\ndimensions: []\ncolour: red\n"
+            )
+        }
+        do {
+            _ = try CapabilityFrameworkFile.parse(
+                "id: x\nversion: '1'\ntitle: t\ndescription: d\nstages: []\ndimensions: []\ncolour: red\n"
+            )
+        } catch let error as CapabilityFrameworkFile.Invalid {
+            #expect(error.problems.contains { $0.hasPrefix("framework.colour is not a known key") })
+            #expect(error.problems.contains { $0.hasPrefix("framework.stages must list exactly five stages") })
+        }
+    }
+}
