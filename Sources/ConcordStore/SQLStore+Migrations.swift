@@ -177,6 +177,17 @@ extension SQLStore {
                 """
             ]
         ),
+        // The practice library's full-text index: FTS5 in SQLite, a weighted tsvector with a GIN index in PostgreSQL.
+        Migration(
+            version: 12,
+            sqlite: [
+                "CREATE VIRTUAL TABLE practice_fts USING fts5(title, body, tags, tokenize = 'unicode61 remove_diacritics 2')"
+            ],
+            postgres: [
+                "CREATE TABLE practice_search (seq BIGINT PRIMARY KEY, document tsvector NOT NULL)",
+                "CREATE INDEX practice_search_document ON practice_search USING GIN (document)",
+            ]
+        ),
     ]
 
     /// Applies every migration newer than the store's schema, each in its own transaction.

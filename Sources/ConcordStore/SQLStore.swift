@@ -228,6 +228,7 @@ public final class SQLStore: RecordStore, TokenStore {
                         _ = try await rawWriter.rows("DELETE FROM early_retractions WHERE target = ?", [.text(record.id)])
                         retractedOnArrival.insert(record.id)
                     }
+                    if record.kind == .practice { try await indexPractice(seq: seq, record: record) }
                     for item in record.indexedIdentifiers {
                         identifierBinds += Self.identifierRow(seq: seq, item: item)
                         identifierRows += 1

@@ -24,6 +24,9 @@ struct LearningController {
         group.post("pairings", use: offer)
         group.get("pairings", use: pairings)
         group.post("pairings/{id}/responses", use: answerOffer)
+        group.post("practices", use: addPractice)
+        group.get("practices", use: searchPractices)
+        group.get("practices/{id}", use: practice)
     }
 
     @Sendable func frameworkDocument(_ request: Request, context: ConcordRequestContext) async throws -> Response {
@@ -329,5 +332,96 @@ struct LearningController {
             throw Problem.malformed("the answer could not be written")
         }
         return RecordController.created(record, outcome)
+    }
+
+    // MARK: - Practice library
+
+    @Sendable func addPractice(_ request: Request, context: ConcordRequestContext) async throws -> Response {
+        _ = try context.require(.analyst)
+        let draft = try RecordInput.practice(
+            try await request.jsonBody(context: context),
+            nodeJurisdiction: node.profile.jurisdiction
+        )
+        guard let (record, outcome) = try await node.write([draft]).first else {
+            throw Problem.malformed("the entry could not be written")
+        }
+        return RecordController.created(record, outcome)
+    }
+
+    /// A practice record as listed: everything but the text, with a snippet around the first word found.
+    static func practiceSummary(_ record: Record, words: [String], rank: Double?) -> JSONValue {
+        var out = record.body.objectValue ?? [:]
+        let text = out.removeValue(forKey: "text")?.stringValue ?? ""
+        out["id"] = .string(record.id)
+        out["origin"] = .string(record.origin)
+        out["created"] = .string(record.created.rfc3339)
+        out["snippet"] = .string(snippet(text, words: words))
+        if let rank { out["rank"] = .double(rank) }
+        return .object(out)
+    }
+
+    /// About 200 characters of `text` around the first of `words` it holds, or its start.
+    static func snippet(_ text: String, words: [String]) -> String {
+        let lower = text.lowercased()
+        let found = words.compactMap { lower.range(of: $0) }.min { $0.lowerBound < $1.lowerBound }
+        guard let found else { return String(text.prefix(200)) }
+        let offset = lower.distance(from: lower.startIndex, to: found.lowerBound)
+        let start = text.index(text.startIndex, offsetBy: max(0, offset - 80), limitedBy: text.endIndex) ?? text.startIndex
+        let piece = text[start...].prefix(200)
+        return (start > text.startIndex ? "…" : "") + piece + (piece.endIndex < text.endIndex ? "…" : "")
+    }
+
+    @Sendable func searchPractices(_ request: Request, context: ConcordRequestContext) async throws -> Response {
+        _ = try context.require(.analyst)
+        let q = try StrictQuery(request, allowed: ["q", "factor", "typology", "kind", "limit"])
+        let limit =
+            try q["limit"].map { text -> Int in
+                guard let n = Int(text), (1...500).contains(n) else { throw Problem.invalid(pointer: "/limit", "is 1 to 500") }
+                return n
+            } ?? 50
+        if let kind = q["kind"], PracticeKind(rawValue: kind) == nil {
+            throw Problem.invalid(pointer: "/kind", "is one of \(PracticeKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let typology = q["typology"], Typology(rawValue: typology) == nil {
+            throw Problem.invalid(pointer: "/typology", "is not a known typology")
+        }
+        func keep(_ r: Record) -> Bool {
+            (q["factor"].map { (r.body["factors"]?.arrayValue ?? []).contains(.string($0)) } ?? true)
+                && (q["typology"].map { (r.body["typologies"]?.arrayValue ?? []).contains(.string($0)) } ?? true)
+                && (q["kind"].map { r.body["kind"]?.stringValue == $0 } ?? true)
+        }
+        var results: [JSONValue] = []
+        if let text = q["q"], !text.trimmingCharacters(in: .whitespaces).isEmpty {
+            guard text.utf8.count <= 512 else { throw Problem.invalid(pointer: "/q", "is longer than 512 bytes") }
+            let words = text.lowercased().split { !($0.isLetter || $0.isNumber) }.map(String.init)
+            for hit in try await node.store.searchPractices(text, limit: 500) {
+                guard let stored = try await node.store.record(id: hit.recordID), keep(stored.record) else { continue }
+                results.append(Self.practiceSummary(stored.record, words: words, rank: hit.rank))
+                if results.count == limit { break }
+            }
+        } else {
+            var all: [Record] = []
+            try await node.store.forEachPage(of: .practice) { page in
+                all += page.filter { $0.retractedBy == nil && !$0.record.exercise }.map(\.record)
+            }
+            results = all.filter(keep).sorted { $0.created > $1.created }.prefix(limit).map {
+                Self.practiceSummary($0, words: [], rank: nil)
+            }
+        }
+        return Response.json(["practices": .array(results)])
+    }
+
+    @Sendable func practice(_ request: Request, context: ConcordRequestContext) async throws -> Response {
+        _ = try context.require(.analyst)
+        let id = try context.parameters.require("id").lowercased()
+        guard ByteText.isSHA256Hex(id), let stored = try await node.store.record(id: id), stored.record.kind == .practice,
+            stored.retractedBy == nil
+        else { throw Problem.notFound("no practice library entry \(id) on this node") }
+        var out = stored.record.body.objectValue ?? [:]
+        out["id"] = .string(id)
+        out["origin"] = .string(stored.record.origin)
+        out["created"] = .string(stored.record.created.rfc3339)
+        out["label"] = stored.record.label.json
+        return Response.json(.object(out))
     }
 }

@@ -186,6 +186,31 @@ struct LearningTests {
         let (_, gaps) = try await Net.call(client, .GET, fj.url + "/api/v1/assessments/\(fijiAssessment)/gaps", token: fj.token)
         let factors = DisputeTests.json(gaps)["gaps"]?.arrayValue?.compactMap { $0["factor"]?.stringValue }
         #expect(Set(factors ?? []) == ["contact-24-7-mla", "financial-investigation-freezing"])
+
+        // A playbook from Thailand reaches Fiji and is found there by full-text search and by factor.
+        let playbook =
+            #"{"title": "Running a 24/7 duty roster", "kind": "playbook", "factors": ["contact-24-7-mla"], "typologies": ["investment"], "text": "Keep two officers on call; log every preservation request with its time of arrival.", "attachments": [{"name": "roster.xlsx", "media_type": "application/vnd.ms-excel", "sha256": "\#(String(repeating: "ab", count: 32))", "size": 18432}]}"#
+        let (added, addedBody) = try await Net.call(client, .POST, th.url + "/api/v1/practices", token: th.token, body: playbook)
+        #expect(added == 201, "\(String(decoding: addedBody, as: UTF8.self))")
+        let found = try await ActionRequestTests.eventually(client, fj, "/api/v1/practices?q=preservation%20request") {
+            $0["practices"]?.arrayValue?.count == 1
+        }
+        #expect(found["practices"]?.arrayValue?.first?["title"] == "Running a 24/7 duty roster")
+        #expect(found["practices"]?.arrayValue?.first?["snippet"]?.stringValue?.contains("preservation request") == true)
+        let (_, byFactor) = try await Net.call(
+            client,
+            .GET,
+            fj.url + "/api/v1/practices?factor=contact-24-7-mla",
+            token: fj.token
+        )
+        #expect(DisputeTests.json(byFactor)["practices"]?.arrayValue?.count == 1)
+        let (_, none) = try await Net.call(
+            client,
+            .GET,
+            fj.url + "/api/v1/practices?q=preservation&factor=telco-controls",
+            token: fj.token
+        )
+        #expect(DisputeTests.json(none)["practices"]?.arrayValue?.isEmpty == true)
         try await client.shutdown()
         for node in nodes { await node.stop() }
     }

@@ -46,7 +46,7 @@ struct OpenAPITests {
                     }
                 }
             }
-            #expect(operations == 47)
+            #expect(operations == 50)
         }
     }
 }

@@ -28,6 +28,8 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
     case pairingOffer = "pairing_offer"
     /// The other party's answer to a pairing offer.
     case pairingResponse = "pairing_response"
+    /// A playbook, case study, legal template or training material in the practice library.
+    case practice
 }
 
 /// A signed, content-addressed record.

@@ -156,6 +156,11 @@ public enum RecordAdmission {
                 reader.rejectUnknown(RecordInput.pairingResponseFields)
                 let read = RecordInput.readPairingResponseBody(&reader)
                 return reader.issues.isEmpty ? differences(.object(read), body) : reader.issues
+            case .practice:
+                var reader = FieldReader(body)
+                reader.rejectUnknown(RecordInput.practiceFields)
+                let read = RecordInput.readPracticeBody(&reader, nodeJurisdiction: members["jurisdiction"]?.stringValue ?? "")
+                return reader.issues.isEmpty ? differences(.object(read), body) : reader.issues
             case .retraction:
                 var reader = FieldReader(body)
                 reader.rejectUnknown(["record", "reason"])

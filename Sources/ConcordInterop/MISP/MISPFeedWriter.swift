@@ -74,7 +74,7 @@ public enum MISPFeedWriter {
                 ])
             }
         case .retraction, .community, .actionRequest, .actionResponse, .dispute, .disputeDecision, .directoryEntry, .assessment,
-            .assessmentReview, .pairingOffer, .pairingResponse:
+            .assessmentReview, .pairingOffer, .pairingResponse, .practice:
             return nil
         }
         let event: JSONValue = [
