@@ -27,6 +27,10 @@ struct LearningController {
         group.post("practices", use: addPractice)
         group.get("practices", use: searchPractices)
         group.get("practices/{id}", use: practice)
+        group.post("exchanges", use: planExchange)
+        group.get("exchanges", use: exchanges)
+        group.post("exchanges/{id}/outcomes", use: recordOutcome)
+        group.get("programme", use: programme)
     }
 
     @Sendable func frameworkDocument(_ request: Request, context: ConcordRequestContext) async throws -> Response {
@@ -423,5 +427,144 @@ struct LearningController {
         out["created"] = .string(stored.record.created.rfc3339)
         out["label"] = stored.record.label.json
         return Response.json(.object(out))
+    }
+
+    // MARK: - Learning exchanges
+
+    @Sendable func planExchange(_ request: Request, context: ConcordRequestContext) async throws -> Response {
+        _ = try context.require(.analyst)
+        let draft = try RecordInput.exchange(
+            try await request.jsonBody(context: context),
+            nodeJurisdiction: node.profile.jurisdiction
+        )
+        guard let (record, outcome) = try await node.write([draft]).first else {
+            throw Problem.malformed("the exchange could not be written")
+        }
+        return RecordController.created(record, outcome)
+    }
+
+    @Sendable func recordOutcome(_ request: Request, context: ConcordRequestContext) async throws -> Response {
+        _ = try context.require(.analyst)
+        let id = try context.parameters.require("id").lowercased()
+        guard ByteText.isSHA256Hex(id), let stored = try await node.store.record(id: id), stored.record.kind == .exchange,
+            stored.retractedBy == nil
+        else { throw Problem.notFound("no learning exchange \(id) on this node") }
+        let draft = try RecordInput.exchangeOutcome(
+            try await request.jsonBody(context: context),
+            of: stored.record,
+            writer: node.key.nodeID
+        )
+        guard let (record, outcome) = try await node.write([draft]).first else {
+            throw Problem.malformed("the outcome could not be written")
+        }
+        return RecordController.created(record, outcome)
+    }
+
+    /// Every live exchange held, newest first, with its participants' outcomes and the stage changes it was
+    /// followed by.
+    func exchangeHistory() async throws -> [(exchange: Record, outcomes: [Record], changes: [ExchangeEffects.Change])] {
+        var exchanges: [Record] = []
+        try await node.store.forEachPage(of: .exchange) { page in
+            exchanges += page.filter { $0.retractedBy == nil && !$0.record.exercise }.map(\.record)
+        }
+        var outcomes: [String: [Record]] = [:]
+        try await node.store.forEachPage(of: .exchangeOutcome) { page in
+            for stored in page where stored.retractedBy == nil {
+                if let id = stored.record.body["exchange"]?.stringValue { outcomes[id, default: []].append(stored.record) }
+            }
+        }
+        let snapshots = try await Self.history(node.store).map { h in
+            ExchangeEffects.Snapshot(
+                origin: h.assessment.origin,
+                created: h.assessment.created,
+                follows: h.assessment.body["follows"]?.stringValue,
+                stages: Dictionary(
+                    Self.capability(h.assessment).entries.map { ($0.factor, $0.stage) },
+                    uniquingKeysWith: { a, _ in a }
+                )
+            )
+        }
+        return exchanges.sorted { $0.created > $1.created }.map { e in
+            let participants = (e.body["participants"]?.arrayValue ?? []).compactMap(\.stringValue)
+            // Only a participant's own outcome records count.
+            let own = (outcomes[e.id] ?? []).filter { participants.contains($0.origin) }.sorted { $0.created < $1.created }
+            let start = e.body["start"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) ?? e.created
+            let end = e.body["end"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) ?? start
+            let changes = ExchangeEffects.changes(
+                exchange: e.id,
+                participants: participants,
+                factors: (e.body["factors"]?.arrayValue ?? []).compactMap(\.stringValue),
+                start: start,
+                end: end,
+                assessments: snapshots
+            )
+            return (e, own, changes)
+        }
+    }
+
+    @Sendable func exchanges(_ request: Request, context: ConcordRequestContext) async throws -> Response {
+        _ = try context.require(.analyst)
+        _ = try StrictQuery(request, allowed: [])
+        let history = try await exchangeHistory()
+        return Response.json([
+            "exchanges": .array(
+                history.map { h in
+                    var out = h.exchange.body.objectValue ?? [:]
+                    out["id"] = .string(h.exchange.id)
+                    out["planned_by"] = .string(h.exchange.origin)
+                    out["outcomes"] = .array(
+                        h.outcomes.map { o in
+                            var m = o.body.objectValue ?? [:]
+                            m["by"] = .string(o.origin)
+                            m["created"] = .string(o.created.rfc3339)
+                            return .object(m)
+                        }
+                    )
+                    out["stage_changes"] = .array(
+                        h.changes.map { c in
+                            [
+                                "participant": .string(c.participant), "factor": .string(c.factor),
+                                "before": c.before.map { .integer(Int64($0)) } ?? .null,
+                                "after": c.after.map { .integer(Int64($0)) } ?? .null,
+                                "change": c.change.map { .integer(Int64($0)) } ?? .null,
+                            ]
+                        }
+                    )
+                    return .object(out)
+                }
+            )
+        ])
+    }
+
+    @Sendable func programme(_ request: Request, context: ConcordRequestContext) async throws -> Response {
+        _ = try context.require(.analyst)
+        let q = try StrictQuery(request, allowed: ["by"])
+        let grouping =
+            try q["by"].map { text -> ExchangeEffects.Grouping in
+                guard let g = ExchangeEffects.Grouping(rawValue: text) else {
+                    throw Problem.invalid(pointer: "/by", "is funder, region or factor")
+                }
+                return g
+            } ?? .funder
+        let summaries = try await exchangeHistory().map { h in
+            ExchangeEffects.Summary(
+                funder: h.exchange.body["funder"]?.stringValue,
+                region: h.exchange.body["region"]?.stringValue,
+                factors: (h.exchange.body["factors"]?.arrayValue ?? []).compactMap(\.stringValue),
+                changes: h.changes
+            )
+        }
+        return Response.json([
+            "by": .string(grouping.rawValue),
+            "rows": .array(
+                ExchangeEffects.programme(summaries, by: grouping).map { row in
+                    [
+                        "key": .string(row.key), "exchanges": .integer(Int64(row.exchanges)),
+                        "measured": .integer(Int64(row.measured)),
+                        "mean_stage_change": row.meanChange.map(JSONValue.double) ?? .null,
+                    ]
+                }
+            ),
+        ])
     }
 }

@@ -182,4 +182,46 @@ struct PeerMatchingTests {
         #expect(gaps[0].weighted == 3.5 && gaps[1].weighted == 2.5 && gaps[2].weighted == 2)
         #expect(CapabilityGaps.gaps(assessment, framework: framework, lossByTypology: [:]).map(\.weighted) == [2, 2, 1])
     }
+
+    @Test("an exchange is followed by the stage change between the assessment before it and the one that follows it")
+    func exchangeEffects() {
+        let t = { (days: Int64) in Timestamp(milliseconds: 1_760_000_000_000 + days * 86_400_000) }
+        let assessments = [
+            ExchangeEffects.Snapshot(origin: "a", created: t(0), follows: nil, stages: ["x": 1, "y": 2]),
+            ExchangeEffects.Snapshot(origin: "a", created: t(5), follows: nil, stages: ["x": 2, "y": 2]),
+            ExchangeEffects.Snapshot(origin: "a", created: t(40), follows: nil, stages: ["x": 5]),
+            ExchangeEffects.Snapshot(origin: "a", created: t(30), follows: "e1", stages: ["x": 4, "y": 3]),
+            ExchangeEffects.Snapshot(origin: "b", created: t(1), follows: nil, stages: ["x": 3]),
+            ExchangeEffects.Snapshot(origin: "b", created: t(25), follows: nil, stages: ["x": 3]),
+        ]
+        let changes = ExchangeEffects.changes(
+            exchange: "e1",
+            participants: ["a", "b", "c"],
+            factors: ["x", "y"],
+            start: t(10),
+            end: t(20),
+            assessments: assessments
+        )
+        #expect(
+            changes.map(\.change) == [2, 1, 0, nil, nil, nil],
+            "a: latest before (day 5) to the one that follows e1 (day 30); b: the first after"
+        )
+        let rows = ExchangeEffects.programme(
+            [
+                .init(funder: "F", region: "pacific", factors: ["x", "y"], changes: changes),
+                .init(funder: nil, region: "pacific", factors: ["x"], changes: []),
+            ],
+            by: .factor
+        )
+        #expect(
+            rows == [
+                .init(key: "x", exchanges: 2, measured: 2, meanChange: 1),
+                .init(key: "y", exchanges: 1, measured: 1, meanChange: 1),
+            ]
+        )
+        #expect(
+            ExchangeEffects.programme([.init(funder: nil, region: nil, factors: ["x"], changes: [])], by: .funder).first?.key
+                == "unspecified"
+        )
+    }
 }

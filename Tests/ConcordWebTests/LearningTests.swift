@@ -187,6 +187,72 @@ struct LearningTests {
         let factors = DisputeTests.json(gaps)["gaps"]?.arrayValue?.compactMap { $0["factor"]?.stringValue }
         #expect(Set(factors ?? []) == ["contact-24-7-mla", "financial-investigation-freezing"])
 
+        // Fiji and Thailand plan an exchange; Fiji re-assesses after it; the exchange shows the stage change.
+        let start = Timestamp.now()
+        let plan = """
+            {"title": "24/7 desk mentoring", "format": "remote_mentoring", "participants": ["\(fj.key.nodeID)", "\(th.key.nodeID)"],
+             "host": "\(th.key.nodeID)", "factors": ["contact-24-7-mla"], "start": "\(start.rfc3339)", "end": "\(start.rfc3339)",
+             "funder": "Example Fund", "region": "pacific", "tlp": "green"}
+            """
+        let (planned, planBody) = try await Net.call(client, .POST, fj.url + "/api/v1/exchanges", token: fj.token, body: plan)
+        #expect(planned == 201, "\(String(decoding: planBody, as: UTF8.self))")
+        let exchangeID = try #require(DisputeTests.json(planBody)["id"]?.stringValue)
+        try await Task.sleep(for: .milliseconds(20))
+        let reassessed = Self.assessment(
+            "Fiji unit",
+            region: "pacific",
+            languages: ["en"],
+            zone: "Pacific/Fiji",
+            tradition: "common",
+            capacity: 0,
+            [("contact-24-7-mla", 3, 4), ("financial-investigation-freezing", 2, 4)]
+        ).replacingOccurrences(of: #""tlp": "green","#, with: #""tlp": "green", "follows": "\#(exchangeID)","#)
+        let (again, againBody) = try await Net.call(
+            client,
+            .POST,
+            fj.url + "/api/v1/assessments",
+            token: fj.token,
+            body: reassessed
+        )
+        #expect(again == 201, "\(String(decoding: againBody, as: UTF8.self))")
+        _ = try await ActionRequestTests.eventually(client, th, "/api/v1/exchanges") { $0["exchanges"]?.arrayValue?.count == 1 }
+        let (outcome, _) = try await Net.call(
+            client,
+            .POST,
+            th.url + "/api/v1/exchanges/\(exchangeID)/outcomes",
+            token: th.token,
+            body:
+                #"{"summary": "Four calls; a duty roster drafted.", "follow_ups": [{"action": "Test the roster with a night-time request", "owner": "\#(fj.key.nodeID)"}]}"#
+        )
+        #expect(outcome == 201)
+        _ = try await ActionRequestTests.eventually(client, fr, "/api/v1/exchanges") { $0["exchanges"]?.arrayValue?.count == 1 }
+        let (outsider, _) = try await Net.call(
+            client,
+            .POST,
+            fr.url + "/api/v1/exchanges/\(exchangeID)/outcomes",
+            token: fr.token,
+            body: #"{"summary": "not ours"}"#
+        )
+        #expect(outsider == 422, "only participants record outcomes")
+        let shown = try await ActionRequestTests.eventually(client, fj, "/api/v1/exchanges") {
+            $0["exchanges"]?.arrayValue?.first?["outcomes"]?.arrayValue?.count == 1
+        }
+        let changes = shown["exchanges"]?.arrayValue?.first?["stage_changes"]?.arrayValue ?? []
+        let fijiChange = changes.first { $0["participant"]?.stringValue == fj.key.nodeID }
+        #expect(fijiChange?["before"] == 1 && fijiChange?["after"] == 3 && fijiChange?["change"] == 2)
+        #expect(
+            changes.first { $0["participant"]?.stringValue == th.key.nodeID }?["change"] == .null,
+            "no later assessment by Thailand"
+        )
+        let (_, programme) = try await Net.call(client, .GET, fj.url + "/api/v1/programme?by=factor", token: fj.token)
+        #expect(
+            DisputeTests.json(programme)["rows"] == [
+                ["key": "contact-24-7-mla", "exchanges": 1, "measured": 1, "mean_stage_change": 2]
+            ]
+        )
+        let (_, byFunder) = try await Net.call(client, .GET, fj.url + "/api/v1/programme?by=funder", token: fj.token)
+        #expect(DisputeTests.json(byFunder)["rows"]?.arrayValue?.first?["key"] == "Example Fund")
+
         // A playbook from Thailand reaches Fiji and is found there by full-text search and by factor.
         let playbook =
             #"{"title": "Running a 24/7 duty roster", "kind": "playbook", "factors": ["contact-24-7-mla"], "typologies": ["investment"], "text": "Keep two officers on call; log every preservation request with its time of arrival.", "attachments": [{"name": "roster.xlsx", "media_type": "application/vnd.ms-excel", "sha256": "\#(String(repeating: "ab", count: 32))", "size": 18432}]}"#

@@ -46,7 +46,7 @@ struct OpenAPITests {
                     }
                 }
             }
-            #expect(operations == 50)
+            #expect(operations == 54)
         }
     }
 }

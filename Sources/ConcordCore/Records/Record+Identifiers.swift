@@ -121,7 +121,8 @@ extension Record {
             let until = body["valid_until"]?.stringValue.flatMap(Timestamp.init(rfc3339:))
             add(item, role: nil, confidence: confidence, first: first, last: last, isReport: false, validUntil: until)
         case .retraction, .community, .actionRequest, .actionResponse, .dispute, .disputeDecision, .directoryEntry, .assessment,
-            .assessmentReview, .pairingOffer, .pairingResponse, .practice:
+            .assessmentReview, .pairingOffer, .pairingResponse, .practice,
+            .exchange, .exchangeOutcome:
             // A request or dispute names identifiers to act on or clear; it is not a claim that they are used in scams.
             break
         }

@@ -30,6 +30,10 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
     case pairingResponse = "pairing_response"
     /// A playbook, case study, legal template or training material in the practice library.
     case practice
+    /// A planned learning exchange: who, which factors, when, in what format.
+    case exchange
+    /// What a learning exchange led to, with follow-ups.
+    case exchangeOutcome = "exchange_outcome"
 }
 
 /// A signed, content-addressed record.

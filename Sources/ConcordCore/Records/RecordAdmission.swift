@@ -161,6 +161,16 @@ public enum RecordAdmission {
                 reader.rejectUnknown(RecordInput.practiceFields)
                 let read = RecordInput.readPracticeBody(&reader, nodeJurisdiction: members["jurisdiction"]?.stringValue ?? "")
                 return reader.issues.isEmpty ? differences(.object(read), body) : reader.issues
+            case .exchange:
+                var reader = FieldReader(body)
+                reader.rejectUnknown(RecordInput.exchangeFields)
+                let read = RecordInput.readExchangeBody(&reader, nodeJurisdiction: members["jurisdiction"]?.stringValue ?? "")
+                return reader.issues.isEmpty ? differences(.object(read), body) : reader.issues
+            case .exchangeOutcome:
+                var reader = FieldReader(body)
+                reader.rejectUnknown(RecordInput.exchangeOutcomeFields)
+                let read = RecordInput.readExchangeOutcomeBody(&reader)
+                return reader.issues.isEmpty ? differences(.object(read), body) : reader.issues
             case .retraction:
                 var reader = FieldReader(body)
                 reader.rejectUnknown(["record", "reason"])

@@ -74,7 +74,8 @@ public enum MISPFeedWriter {
                 ])
             }
         case .retraction, .community, .actionRequest, .actionResponse, .dispute, .disputeDecision, .directoryEntry, .assessment,
-            .assessmentReview, .pairingOffer, .pairingResponse, .practice:
+            .assessmentReview, .pairingOffer, .pairingResponse, .practice,
+            .exchange, .exchangeOutcome:
             return nil
         }
         let event: JSONValue = [

@@ -72,7 +72,8 @@ public struct STIXExporter: Sendable {
         case .indicator: return indicator(record, retraction)
         case .report: return report(record, retraction)
         case .retraction, .community, .actionRequest, .actionResponse, .dispute, .disputeDecision, .directoryEntry, .assessment,
-            .assessmentReview, .pairingOffer, .pairingResponse, .practice:
+            .assessmentReview, .pairingOffer, .pairingResponse, .practice,
+            .exchange, .exchangeOutcome:
             return []
         }
     }
