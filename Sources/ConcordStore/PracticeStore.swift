@@ -35,14 +35,19 @@ extension SQLStore {
                 INSERT INTO practice_search (seq, document) VALUES (?, setweight(to_tsvector('simple', ?), 'A') \
                 || setweight(to_tsvector('simple', ?), 'B') || to_tsvector('simple', ?)) ON CONFLICT (seq) DO NOTHING
                 """,
-                [.integer(seq), .text(doc.title), .text(doc.tags), .text(doc.text)]
+                // The same word split as queries get, so that both engines find the same words.
+                [
+                    .integer(seq), .text(Self.queryWords(doc.title, limit: .max).joined(separator: " ")),
+                    .text(Self.queryWords(doc.tags, limit: .max).joined(separator: " ")),
+                    .text(Self.queryWords(doc.text, limit: .max).joined(separator: " ")),
+                ]
             )
         }
     }
 
     /// The words of a query, letters and digits only: every one must occur (in any form the tokenizer gives it).
-    static func queryWords(_ query: String) -> [String] {
-        query.lowercased().split { !($0.isLetter || $0.isNumber) }.prefix(16).map(String.init).filter { !$0.isEmpty }
+    static func queryWords(_ query: String, limit: Int = 16) -> [String] {
+        query.lowercased().split { !($0.isLetter || $0.isNumber) }.prefix(limit).map(String.init).filter { !$0.isEmpty }
     }
 
     /// Live practice records whose title, text or tags hold every word of `query`, best first.

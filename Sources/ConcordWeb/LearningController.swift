@@ -293,7 +293,7 @@ struct LearningController {
         }
         var answers: [String: Record] = [:]
         try await node.store.forEachPage(of: .pairingResponse) { page in
-            for stored in page {
+            for stored in page where stored.retractedBy == nil {
                 guard let id = stored.record.body["offer"]?.stringValue, let offer = offers.first(where: { $0.id == id }) else {
                     continue
                 }
@@ -323,10 +323,21 @@ struct LearningController {
     @Sendable func answerOffer(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         _ = try context.require(.analyst)
         let id = try context.parameters.require("id").lowercased()
-        guard ByteText.isSHA256Hex(id), let stored = try await node.store.record(id: id), stored.record.kind == .pairingOffer
+        guard ByteText.isSHA256Hex(id), let stored = try await node.store.record(id: id), stored.record.kind == .pairingOffer,
+            stored.retractedBy == nil
         else {
             throw Problem.notFound("no pairing offer \(id) on this node")
         }
+        let own = node.key.nodeID
+        var answered = false
+        try await node.store.forEachPage(of: .pairingResponse) { page in
+            if page.contains(where: {
+                $0.retractedBy == nil && $0.record.origin == own && $0.record.body["offer"]?.stringValue == id
+            }) {
+                answered = true
+            }
+        }
+        if answered { throw Problem.conflict("this node has answered pairing offer \(id) already") }
         let draft = try RecordInput.pairingResponse(
             try await request.jsonBody(context: context),
             to: stored.record,
@@ -435,6 +446,7 @@ struct LearningController {
         _ = try context.require(.analyst)
         let draft = try RecordInput.exchange(
             try await request.jsonBody(context: context),
+            writer: node.key.nodeID,
             nodeJurisdiction: node.profile.jurisdiction
         )
         guard let (record, outcome) = try await node.write([draft]).first else {

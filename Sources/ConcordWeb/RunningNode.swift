@@ -58,13 +58,25 @@ final class RunningNode: Sendable {
     func write(_ drafts: [RecordDraft]) async throws -> [(Record, AppendOutcome)] {
         let key = self.key
         let records = await RecordDraft.signAll(drafts, with: key)
+        try Self.checkSize(records)
         let outcomes = try await ledger.append(records)
         didWrite(outcomes.filter { if case .stored = $0 { true } else { false } }.count)
         return Array(zip(records, outcomes))
     }
 
+    /// Refuses a record larger than peers admit, before it is stored here and refused everywhere else.
+    static func checkSize(_ records: [Record]) throws {
+        if let big = records.first(where: { $0.canonical.count > RecordAdmission.maximumContentBytes }) {
+            throw Problem.invalid(
+                pointer: "",
+                "the \(big.kind.rawValue) record would be \(big.canonical.count) bytes; a record may have at most \(RecordAdmission.maximumContentBytes)"
+            )
+        }
+    }
+
     /// Stores and indexes records this node has signed already, in one append.
     func append(_ records: [Record]) async throws -> [AppendOutcome] {
+        try Self.checkSize(records)
         let outcomes = try await ledger.append(records)
         didWrite(outcomes.filter { if case .stored = $0 { true } else { false } }.count)
         return outcomes

@@ -98,6 +98,10 @@ struct PeerMatchingTests {
             visit(0, 0)
             #expect(total == best)
         }
+        // Not-a-number, infinite and negative profits count as none, and the solver still ends.
+        let odd = Assignment.maximise([[.nan, 3], [.infinity, -2], [1, .nan]])
+        #expect(odd.compactMap { $0 }.count == 2)
+        #expect(Assignment.maximise([[0, 0], [0, 0]]).compactMap { $0 }.count == 2)
     }
 
     @Test("a pair says why: the factors, shared languages, working hours, legal tradition and regions")

@@ -89,4 +89,71 @@ struct ActRecordTests {
         let untouched = RecordInput.report(report, without: Identifier(kind: .domain, canonical: "b.example"))
         #expect(untouched?.body["identifiers"]?.arrayValue?.count == 2)
     }
+
+    @Test("learning readers refuse null or empty required fields, so nothing is stored that peers would refuse")
+    func learningReaders() {
+        let key = NodeKey()
+        let other = NodeKey().nodeID
+        func pointer(_ body: () throws -> RecordDraft) -> String? {
+            do {
+                _ = try body()
+                return nil
+            } catch let error as InputError {
+                return error.issues.first?.pointer
+            } catch {
+                return "unexpected"
+            }
+        }
+        let base: [String: JSONValue] = [
+            "framework": "f", "framework_version": "1", "organisation": "Unit", "region": "pacific", "languages": ["en"],
+            "time_zone": "Pacific/Fiji",
+        ]
+        var nullStage = base
+        nullStage["factors"] = [["factor": "x", "stage": .null]]
+        #expect(pointer { try RecordInput.assessment(.object(nullStage), nodeJurisdiction: "FJ") } == "/factors/0/stage")
+        var emptyVersion = base
+        emptyVersion["framework_version"] = ""
+        emptyVersion["factors"] = [["factor": "x", "stage": 2]]
+        #expect(pointer { try RecordInput.assessment(.object(emptyVersion), nodeJurisdiction: "FJ") } == "/framework_version")
+        var madeUpZone = base
+        madeUpZone["time_zone"] = "Mars/Olympus_Mons"
+        madeUpZone["factors"] = [["factor": "x", "stage": 2]]
+        #expect(
+            pointer { try RecordInput.assessment(.object(madeUpZone), nodeJurisdiction: "FJ") } == "/time_zone",
+            "the API knows zones"
+        )
+        #expect(
+            RecordInput.isTimeZoneName("Mars/Olympus_Mons") && !RecordInput.isTimeZoneName("../../dev/zero"),
+            "a peer's only by shape"
+        )
+        #expect(
+            pointer {
+                try RecordInput.practice(
+                    [
+                        "title": "t", "kind": "playbook", "text": "x",
+                        "attachments": [
+                            [
+                                "name": "", "media_type": "a/b", "sha256": .string(String(repeating: "a", count: 64)),
+                                "size": .null,
+                            ]
+                        ],
+                    ],
+                    nodeJurisdiction: "TH"
+                )
+            } == "/attachments/0/name"
+        )
+        let exchange: [String: JSONValue] = [
+            "title": "t", "format": "workshop", "participants": [.string(other), .string(NodeKey().nodeID)], "factors": ["x"],
+            "start": "2027-01-01",
+        ]
+        #expect(
+            pointer { try RecordInput.exchange(.object(exchange), writer: key.nodeID, nodeJurisdiction: "TH") }
+                == "/participants",
+            "only a participant plans"
+        )
+        var nullStart = exchange
+        nullStart["participants"] = [.string(other), .string(key.nodeID)]
+        nullStart["start"] = .null
+        #expect(pointer { try RecordInput.exchange(.object(nullStart), writer: key.nodeID, nodeJurisdiction: "TH") } == "/start")
+    }
 }

@@ -3,6 +3,7 @@ import ConcordAnalysis
 import ConcordCore
 import ConcordInterop
 import Foundation
+import HTTPTypes
 import NIOHTTP1
 import Testing
 
@@ -153,6 +154,14 @@ struct LearningTests {
             body: #"{"status": "accepted", "note": "Monthly calls, first one in January."}"#
         )
         #expect(answered == 201)
+        let (twice, _) = try await Net.call(
+            client,
+            .POST,
+            th.url + "/api/v1/pairings/\(offerID)/responses",
+            token: th.token,
+            body: #"{"status": "declined"}"#
+        )
+        #expect(twice == 409, "an offer is answered once")
         let seen = try await ActionRequestTests.eventually(client, fj, "/api/v1/pairings") {
             $0["pairings"]?.arrayValue?.first?["status"] == "accepted"
         }
@@ -305,6 +314,21 @@ struct LearningTests {
         } catch let error as CapabilityFrameworkFile.Invalid {
             #expect(error.problems.contains { $0.hasPrefix("framework.colour is not a known key") })
             #expect(error.problems.contains { $0.hasPrefix("framework.stages must list exactly five stages") })
+        }
+    }
+
+    @Test("a record larger than peers admit is refused before it is stored")
+    func sizeCap() async throws {
+        try await TestNode.run { node in
+            let text = String(repeating: "\u{1}", count: 200_000)
+            let body = JSONValue.object(["title": "big", "kind": "training", "text": .string(text)]).canonicalData
+            let reply = try await node.post(
+                "/api/v1/practices",
+                token: node.tokens.analyst,
+                body: String(decoding: body, as: UTF8.self)
+            )
+            #expect(reply.status == .unprocessableContent, "\(reply.text.prefix(300))")
+            #expect(reply.text.contains("a record may have at most"))
         }
     }
 }

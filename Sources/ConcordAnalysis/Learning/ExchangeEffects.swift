@@ -45,7 +45,10 @@ public enum ExchangeEffects {
         for participant in participants {
             let own = assessments.filter { $0.origin == participant }.sorted { $0.created < $1.created }
             let before = own.last { $0.created < start }
-            let after = own.first { $0.follows == id } ?? own.first { $0.created > end && $0.follows == nil }
+            // After must come after before: an assessment that names the exchange but was made before it began
+            // says nothing of what followed.
+            let later = own.filter { a in before.map { a.created > $0.created } ?? true }
+            let after = later.first { $0.follows == id } ?? later.first { $0.created > end && $0.follows == nil }
             for factor in factors {
                 out.append(
                     Change(participant: participant, factor: factor, before: before?.stages[factor], after: after?.stages[factor])

@@ -159,14 +159,17 @@ public enum PeerMatching {
 public enum Assignment {
     /// The column of each row (nil when a row is left unassigned because the matrix has more rows than columns)
     /// such that the sum of `profit[row][column]` is the largest possible. Every row must have the same length.
+    /// Negative, infinite or NaN profits count as 0, and profits are capped at 10^12.
     public static func maximise(_ profit: [[Double]]) -> [Int?] {
         let rows = profit.count
         let columns = profit.first?.count ?? 0
         let n = max(rows, columns)
         guard n > 0 else { return [] }
-        let top = profit.joined().max() ?? 0
+        // A profit that is not a finite number, or is negative, counts as none: the loop below needs finite costs.
+        let clean = profit.map { row in row.map { $0.isFinite && $0 > 0 ? min($0, 1e12) : 0 } }
+        let top = clean.joined().max() ?? 0
         // Minimise top - profit over an n x n matrix padded with zeros of profit.
-        func cost(_ i: Int, _ j: Int) -> Double { i < rows && j < columns ? top - profit[i][j] : top }
+        func cost(_ i: Int, _ j: Int) -> Double { i < rows && j < columns ? top - clean[i][j] : top }
         var u = [Double](repeating: 0, count: n + 1)
         var v = [Double](repeating: 0, count: n + 1)
         var owner = [Int](repeating: 0, count: n + 1)  // owner[j]: the row (1-based) holding column j

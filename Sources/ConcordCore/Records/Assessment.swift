@@ -37,7 +37,7 @@ extension RecordInput {
         guard json.objectValue != nil else { throw InputError(pointer: "", detail: "expected an object, got \(json.typeName)") }
         var r = FieldReader(json)
         r.rejectUnknown(assessmentFields.union(labelFields))
-        let body = readAssessmentBody(&r, nodeJurisdiction: nodeJurisdiction)
+        let body = readAssessmentBody(&r, nodeJurisdiction: nodeJurisdiction, strictTimeZone: true)
         let (label, exercise) = readLabel(&r, defaultTLP: .amber)
         guard r.issues.isEmpty else { throw InputError(issues: r.issues) }
         return RecordDraft(kind: .assessment, body: .object(body), label: label, exercise: exercise)
@@ -51,7 +51,24 @@ extension RecordInput {
             && text.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
     }
 
-    static func readAssessmentBody(_ r: inout FieldReader, nodeJurisdiction: String) -> [String: JSONValue] {
+    /// Whether `text` has the shape of an IANA zone name: letters, digits, `_`, `+`, `-` in parts separated by `/`.
+    static func isTimeZoneName(_ text: String) -> Bool {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        return (1...4).contains(parts.count)
+            && parts.allSatisfy { part in
+                !part.isEmpty && part != "." && part != ".."
+                    && part.utf8.allSatisfy {
+                        ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F
+                            || $0 == 0x2B || $0 == 0x2D
+                    }
+            }
+    }
+
+    static func readAssessmentBody(
+        _ r: inout FieldReader,
+        nodeJurisdiction: String,
+        strictTimeZone: Bool = false
+    ) -> [String: JSONValue] {
         var body: [String: JSONValue] = [:]
         body["jurisdiction"] = .string(r.jurisdiction("jurisdiction") ?? nodeJurisdiction)
         if let framework = r.string("framework", required: true, maxLength: 64) {
@@ -61,8 +78,12 @@ extension RecordInput {
                 r.fail("framework", "expected a framework id (a-z, 0-9, -)")
             }
         }
-        if let version = r.string("framework_version", required: true, maxLength: 32), !version.isEmpty {
-            body["framework_version"] = .string(version)
+        if let version = r.string("framework_version", required: true, maxLength: 32) {
+            if version.trimmingWhitespace().isEmpty {
+                r.fail("framework_version", "is empty")
+            } else {
+                body["framework_version"] = .string(version)
+            }
         }
         if let organisation = r.string("organisation", required: true, maxLength: 200) {
             if organisation.trimmingWhitespace().isEmpty {
@@ -131,7 +152,9 @@ extension RecordInput {
                     }
                 }
                 let stage = fr.integer("stage", in: 1...5)
-                if fr.object["stage"] == nil { fr.fail("stage", "is required: 1 (start-up) to 5 (dynamic)") }
+                if fr.object["stage"] == nil || fr.object["stage"] == .null {
+                    fr.fail("stage", "is required: 1 (start-up) to 5 (dynamic)")
+                }
                 let target = fr.integer("target", in: 1...5) ?? stage
                 if let stage { out["stage"] = .integer(stage) }
                 if let target, let stage {

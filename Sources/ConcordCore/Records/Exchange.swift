@@ -8,17 +8,17 @@ extension RecordInput {
     /// Reads a planned learning exchange: who takes part, which capability factors, when, in what format, and who
     /// pays. AMBER unless the input gives a label.
     /// - Throws: `InputError` listing each bad field.
-    public static func exchange(_ json: JSONValue, nodeJurisdiction: String) throws(InputError) -> RecordDraft {
+    public static func exchange(_ json: JSONValue, writer: String, nodeJurisdiction: String) throws(InputError) -> RecordDraft {
         guard json.objectValue != nil else { throw InputError(pointer: "", detail: "expected an object, got \(json.typeName)") }
         var r = FieldReader(json)
         r.rejectUnknown(exchangeFields.union(labelFields))
-        let body = readExchangeBody(&r, nodeJurisdiction: nodeJurisdiction)
+        let body = readExchangeBody(&r, writer: writer, nodeJurisdiction: nodeJurisdiction)
         let (label, exercise) = readLabel(&r, defaultTLP: .amber)
         guard r.issues.isEmpty else { throw InputError(issues: r.issues) }
         return RecordDraft(kind: .exchange, body: .object(body), label: label, exercise: exercise)
     }
 
-    static func readExchangeBody(_ r: inout FieldReader, nodeJurisdiction: String) -> [String: JSONValue] {
+    static func readExchangeBody(_ r: inout FieldReader, writer: String, nodeJurisdiction: String) -> [String: JSONValue] {
         var body: [String: JSONValue] = [:]
         body["jurisdiction"] = .string(r.jurisdiction("jurisdiction") ?? nodeJurisdiction)
         if let title = r.string("title", required: true, maxLength: 200) {
@@ -35,7 +35,11 @@ extension RecordInput {
         for (n, node) in participants.enumerated() where !NodeID.isWellFormed(node) {
             r.issues.append(FieldIssue(pointer: r.pointer("participants") + "/\(n)", detail: "\"\(node)\" is not a node id"))
         }
-        if Set(participants).count < 2 { r.fail("participants", "name at least two organisations (node ids)") }
+        if Set(participants).count < 2 {
+            r.fail("participants", "name at least two organisations (node ids)")
+        } else if !participants.contains(writer) {
+            r.fail("participants", "an exchange is planned by one of its participants, and this node is not one")
+        }
         body["participants"] = .array(Array(Set(participants)).sorted().map(JSONValue.string))
         if let host = r.string("host", maxLength: 64) {
             if NodeID.isWellFormed(host) && participants.contains(host) {
@@ -51,7 +55,7 @@ extension RecordInput {
         if factors.isEmpty { r.fail("factors", "is required: the capability factors the exchange works on") }
         body["factors"] = .array(Array(Set(factors)).sorted().map(JSONValue.string))
         let start = r.timestamp("start")
-        if r.object["start"] == nil { r.fail("start", "is required: when the exchange begins") }
+        if r.object["start"] == nil || r.object["start"] == .null { r.fail("start", "is required: when the exchange begins") }
         let end = r.timestamp("end") ?? start
         if let start { body["start"] = .string(start.rfc3339) }
         if let start, let end {

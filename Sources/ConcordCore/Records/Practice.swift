@@ -72,7 +72,9 @@ extension RecordInput {
                     var ar = FieldReader(item, at: r.pointer("attachments") + "/\(n)")
                     ar.rejectUnknown(["name", "media_type", "sha256", "size", "url"])
                     var out: [String: JSONValue] = [:]
-                    if let name = ar.string("name", required: true, maxLength: 200), !name.isEmpty { out["name"] = .string(name) }
+                    if let name = ar.string("name", required: true, maxLength: 200) {
+                        if name.trimmingWhitespace().isEmpty { ar.fail("name", "is empty") } else { out["name"] = .string(name) }
+                    }
                     if let type = ar.string("media_type", required: true, maxLength: 100), type.contains("/") {
                         out["media_type"] = .string(type.lowercased())
                     } else if ar.object["media_type"] != nil {

@@ -164,7 +164,11 @@ public enum RecordAdmission {
             case .exchange:
                 var reader = FieldReader(body)
                 reader.rejectUnknown(RecordInput.exchangeFields)
-                let read = RecordInput.readExchangeBody(&reader, nodeJurisdiction: members["jurisdiction"]?.stringValue ?? "")
+                let read = RecordInput.readExchangeBody(
+                    &reader,
+                    writer: record.origin,
+                    nodeJurisdiction: members["jurisdiction"]?.stringValue ?? ""
+                )
                 return reader.issues.isEmpty ? differences(.object(read), body) : reader.issues
             case .exchangeOutcome:
                 var reader = FieldReader(body)

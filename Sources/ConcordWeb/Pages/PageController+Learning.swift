@@ -73,8 +73,19 @@ extension PageController {
         }
         let languages: [String] =
             own?.assessment.body["languages"]?.arrayValue?.compactMap(\.stringValue) ?? node.profile.languages
-        let factorRows: [[String: Any]] = framework.factors.map {
-            ["id": $0.id, "title": $0.title, "established": $0.indicators.count == 5 ? $0.indicators[2] : ""]
+        let current = own.map { LearningController.capability($0.assessment) }
+        let factorRows: [[String: Any]] = framework.factors.map { factor in
+            let entry = current?.entry(factor.id)
+            let stages: [[String: Any]] = (1...5).map { ["level": $0, "selected": entry?.stage == $0] }
+            let targets: [[String: Any]] = (1...5).map { ["level": $0, "selected": entry?.target == $0] }
+            return [
+                "id": factor.id, "title": factor.title, "established": factor.indicators.count == 5 ? factor.indicators[2] : "",
+                "stages": stages, "targets": targets,
+            ]
+        }
+        let tradition = own?.assessment.body["legal_tradition"]?.stringValue
+        let traditions: [[String: Any]] = LegalTradition.allCases.map {
+            ["value": $0.rawValue, "selected": $0.rawValue == tradition]
         }
         var values: [String: Any] = [
             "frameworkTitle": framework.title, "frameworkVersion": framework.version,
@@ -84,7 +95,8 @@ extension PageController {
             "organisation": own?.assessment.body["organisation"]?.stringValue ?? node.profile.organisation,
             "languages": languages.joined(separator: ", "),
             "timeZone": own?.assessment.body["time_zone"]?.stringValue ?? node.profile.timeZone ?? "UTC",
-            "regions": regions, "traditions": LegalTradition.allCases.map(\.rawValue), "factors": factorRows,
+            "regions": regions, "traditions": traditions, "factors": factorRows,
+            "capacity": Int(own?.assessment.body["mentor_capacity"]?.integerValue ?? 0),
         ]
         values["notice"] = notice
         values["message"] = message
