@@ -78,7 +78,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            resources: [.copy("Resources/interventions.yaml"), .copy("Resources/capability-framework.yaml")],
+            resources: [
+                .copy("Resources/interventions.yaml"), .copy("Resources/capability-framework.yaml"),
+                .copy("Resources/exercises"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(

@@ -188,6 +188,12 @@ extension SQLStore {
                 "CREATE INDEX practice_search_document ON practice_search USING GIN (document)",
             ]
         ),
+        // Exercise records by time, for scoring a joint exercise without reading every live record.
+        Migration(
+            version: 13,
+            sqlite: ["CREATE INDEX records_exercise ON records (created_ms) WHERE exercise = 1"],
+            postgres: ["CREATE INDEX records_exercise ON records (created_ms) WHERE exercise = 1"]
+        ),
     ]
 
     /// Applies every migration newer than the store's schema, each in its own transaction.

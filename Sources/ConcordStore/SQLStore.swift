@@ -298,6 +298,23 @@ public final class SQLStore: RecordStore, TokenStore {
         return try await reader.raw(sql).all().map { try Self.storedRecord($0, checkSignature: check) }
     }
 
+    /// The exercise records of `kinds` created at or after `since`, in log order, signatures not re-checked.
+    public func exerciseRecords(since: Timestamp, kinds: [RecordKind]) async throws -> [StoredRecord] {
+        var out: [StoredRecord] = []
+        var after: Int64 = 0
+        let names = kinds.map(\.rawValue)
+        while true {
+            var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.recordColumns) FROM records WHERE exercise = 1"
+            sql += " AND created_ms >= \(bind: since.milliseconds) AND seq > \(bind: after) AND kind IN ("
+            for (n, name) in names.enumerated() { sql += n == 0 ? "\(bind: name)" : ", \(bind: name)" }
+            sql += ") ORDER BY seq LIMIT 2000"
+            let page = try await reader.raw(sql).all().map { try Self.storedRecord($0, checkSignature: false) }
+            out += page
+            guard let last = page.last, page.count == 2000 else { return out }
+            after = last.sequence
+        }
+    }
+
     public func lastSequence() async throws -> Int64 {
         let row = try await reader.raw("SELECT COALESCE(MAX(seq), 0) AS last FROM records").first()
         return try row?.decode(column: "last", as: Int64.self) ?? 0

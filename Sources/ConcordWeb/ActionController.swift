@@ -178,13 +178,17 @@ struct ActionController {
 
     @Sendable func list(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         _ = try context.require(.analyst)
-        let q = try StrictQuery(request, allowed: ["direction"])
+        let q = try StrictQuery(request, allowed: ["direction", "exercise"])
         let direction = q["direction"] ?? "inbound"
         guard direction == "inbound" || direction == "outbound" else {
             throw Problem.invalid(pointer: "/direction", "is inbound or outbound")
         }
+        guard let exercise = ["false": false, "true": true][q["exercise"] ?? "false"] else {
+            throw Problem.invalid(pointer: "/exercise", "is true (the requests of joint exercises) or false (live ones)")
+        }
         let own = node.key.nodeID
-        let threads = try await ActionThreads.read(node.store)
+        // Live and exercise queues never mix.
+        let threads = try await ActionThreads.read(node.store).filter { $0.request.exercise == exercise }
         let now = Timestamp.now()
         let chosen = threads.filter {
             direction == "inbound" ? $0.request.body["to"]?.stringValue == own : $0.request.origin == own

@@ -153,9 +153,11 @@ public func buildApplication(
     )
     let catalogue: [Intervention]
     let framework: CapabilityFramework
+    let scenarios: [ExerciseScenario]
     do {
         catalogue = try configuration.catalogue ?? InterventionCatalogue.shipped()
         framework = try configuration.framework ?? CapabilityFrameworkFile.shipped()
+        scenarios = try ExerciseScenarioFile.shipped()
     } catch {
         await store.close()
         throw error
@@ -175,12 +177,14 @@ public func buildApplication(
         verifier: verifier,
         catalogue: catalogue,
         framework: framework,
+        scenarios: scenarios,
         pages: PageController(
             node: node,
             pages: pages,
             sessions: WebSessions(store: store, cost: configuration.passwordCost),
             catalogue: catalogue,
-            framework: framework
+            framework: framework,
+            scenarios: scenarios
         ),
         publicPage: PublicController(
             node: node,
@@ -203,7 +207,7 @@ public func buildApplication(
             ),
             // Services stop in reverse order: these finish (the verifier's last nonces, the analysis's last
             // alerts stored) before the ledger service closes the store.
-            verifier, sync, analysis,
+            verifier, sync, analysis, ExerciseDirectorService(node: node, logger: logger),
         ] + (webhook.map { [$0] } ?? [])
             + (configuration.feeds.map { [TAXIIFeedService(file: $0, node: node, logger: logger)] } ?? []),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
@@ -216,6 +220,7 @@ func buildRouter(
     verifier: RequestVerifier,
     catalogue: [Intervention],
     framework: CapabilityFramework,
+    scenarios: [ExerciseScenario],
     pages: PageController,
     publicPage: PublicController
 ) -> Router<
@@ -234,6 +239,7 @@ func buildRouter(
     DisputeController(node: node).addRoutes(to: api)
     DirectoryController(node: node).addRoutes(to: api)
     LearningController(node: node, framework: framework).addRoutes(to: api)
+    ExerciseController(node: node, scenarios: scenarios, framework: framework).addRoutes(to: api)
     TAXIIController(node: node).addRoutes(to: router)
     MISPController(node: node).addRoutes(api: api, router: router)
     CheckController(node: node).addRoutes(to: api)

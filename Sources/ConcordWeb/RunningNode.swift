@@ -57,11 +57,22 @@ final class RunningNode: Sendable {
     /// Signs drafts into records, stores and indexes them.
     func write(_ drafts: [RecordDraft]) async throws -> [(Record, AppendOutcome)] {
         let key = self.key
+        var drafts = drafts
+        // What a player writes in an exercise also goes to the exercise's director, who scores it.
+        if drafts.contains(where: Self.isPlay) {
+            let directors = try await Exercises.runningDirectors(store, for: key.nodeID).subtracting([key.nodeID])
+            if !directors.isEmpty { drafts = drafts.map { Self.isPlay($0) ? $0.addressed(alsoTo: directors) : $0 } }
+        }
         let records = await RecordDraft.signAll(drafts, with: key)
         try Self.checkSize(records)
         let outcomes = try await ledger.append(records)
         didWrite(outcomes.filter { if case .stored = $0 { true } else { false } }.count)
         return Array(zip(records, outcomes))
+    }
+
+    /// Whether a draft is a player's move in an exercise: an exercise report, indicator, request or answer.
+    static func isPlay(_ draft: RecordDraft) -> Bool {
+        draft.exercise && [.report, .indicator, .actionRequest, .actionResponse].contains(draft.kind)
     }
 
     /// Refuses a record larger than peers admit, before it is stored here and refused everywhere else.

@@ -46,7 +46,7 @@ struct OpenAPITests {
                     }
                 }
             }
-            #expect(operations == 54)
+            #expect(operations == 61)
         }
     }
 }

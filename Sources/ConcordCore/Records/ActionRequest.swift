@@ -87,11 +87,14 @@ extension RecordInput {
         let to = body["to"]?.stringValue ?? ""
         var label = SharingLabel(tlp: .red, audience: Audience(nodes: [to, requester]), relay: false)
         var exercise = false
-        if r.object["tlp"] != nil || r.object["audience"] != nil || r.object["relay"] != nil || r.object["exercise"] != nil {
+        if r.object["tlp"] != nil || r.object["audience"] != nil || r.object["relay"] != nil {
             (label, exercise) = readLabel(&r, defaultTLP: .red)
             if !label.audience.nodes.isEmpty && !label.audience.nodes.contains(to) {
                 r.fail("audience", "names nodes but not the addressee \(to)")
             }
+        } else {
+            // An exercise request keeps the default label: RED to the addressee and the requester.
+            exercise = r.bool("exercise") ?? false
         }
         guard r.issues.isEmpty else { throw InputError(issues: r.issues) }
         return RecordDraft(kind: .actionRequest, body: .object(body), label: label, exercise: exercise)

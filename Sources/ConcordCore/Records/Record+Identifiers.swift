@@ -122,7 +122,7 @@ extension Record {
             add(item, role: nil, confidence: confidence, first: first, last: last, isReport: false, validUntil: until)
         case .retraction, .community, .actionRequest, .actionResponse, .dispute, .disputeDecision, .directoryEntry, .assessment,
             .assessmentReview, .pairingOffer, .pairingResponse, .practice,
-            .exchange, .exchangeOutcome:
+            .exchange, .exchangeOutcome, .exercise, .exerciseInject, .exerciseReport:
             // A request or dispute names identifiers to act on or clear; it is not a claim that they are used in scams.
             break
         }

@@ -34,6 +34,12 @@ public enum RecordKind: String, CaseIterable, Sendable, Codable {
     case exchange
     /// What a learning exchange led to, with follow-ups.
     case exchangeOutcome = "exchange_outcome"
+    /// The start of a joint exercise: its scenario, who plays each role, when and how fast.
+    case exercise
+    /// An inject of a running exercise, delivered by its director.
+    case exerciseInject = "exercise_inject"
+    /// An exercise's after-action report: scores per expected action, lessons linked to capability factors.
+    case exerciseReport = "exercise_report"
 }
 
 /// A signed, content-addressed record.

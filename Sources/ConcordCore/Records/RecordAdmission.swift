@@ -175,6 +175,28 @@ public enum RecordAdmission {
                 reader.rejectUnknown(RecordInput.exchangeOutcomeFields)
                 let read = RecordInput.readExchangeOutcomeBody(&reader)
                 return reader.issues.isEmpty ? differences(.object(read), body) : reader.issues
+            case .exercise, .exerciseInject, .exerciseReport:
+                guard record.exercise else {
+                    return [FieldIssue(pointer: "", detail: "a \(record.kind.rawValue) record is always an exercise record")]
+                }
+                var reader = FieldReader(body)
+                let read: [String: JSONValue]
+                switch record.kind {
+                case .exercise:
+                    reader.rejectUnknown(RecordInput.exerciseFields)
+                    read = RecordInput.readExerciseBody(
+                        &reader,
+                        nodeJurisdiction: members["jurisdiction"]?.stringValue ?? "",
+                        now: record.created
+                    )
+                case .exerciseInject:
+                    reader.rejectUnknown(RecordInput.exerciseInjectFields)
+                    read = RecordInput.readExerciseInjectBody(&reader)
+                default:
+                    reader.rejectUnknown(RecordInput.exerciseReportFields)
+                    read = RecordInput.readExerciseReportBody(&reader)
+                }
+                return reader.issues.isEmpty ? differences(.object(read), body) : reader.issues
             case .retraction:
                 var reader = FieldReader(body)
                 reader.rejectUnknown(["record", "reason"])

@@ -75,7 +75,7 @@ public enum MISPFeedWriter {
             }
         case .retraction, .community, .actionRequest, .actionResponse, .dispute, .disputeDecision, .directoryEntry, .assessment,
             .assessmentReview, .pairingOffer, .pairingResponse, .practice,
-            .exchange, .exchangeOutcome:
+            .exchange, .exchangeOutcome, .exercise, .exerciseInject, .exerciseReport:
             return nil
         }
         let event: JSONValue = [

@@ -73,7 +73,7 @@ public struct STIXExporter: Sendable {
         case .report: return report(record, retraction)
         case .retraction, .community, .actionRequest, .actionResponse, .dispute, .disputeDecision, .directoryEntry, .assessment,
             .assessmentReview, .pairingOffer, .pairingResponse, .practice,
-            .exchange, .exchangeOutcome:
+            .exchange, .exchangeOutcome, .exercise, .exerciseInject, .exerciseReport:
             return []
         }
     }

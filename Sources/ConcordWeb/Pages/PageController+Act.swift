@@ -69,9 +69,11 @@ extension PageController {
         let own = node.key.nodeID
         let now = Timestamp.now()
         let names = try await partnerNames()
-        let threads = try await ActionThreads.read(node.store).filter { !$0.request.exercise }
-        func rows(_ inbound: Bool) -> [[String: Any]] {
-            threads.filter { inbound ? $0.request.body["to"]?.stringValue == own : $0.request.origin == own }.map { thread in
+        let all = try await ActionThreads.read(node.store)
+        func rows(_ inbound: Bool, exercise: Bool = false) -> [[String: Any]] {
+            all.filter { $0.request.exercise == exercise }.filter {
+                inbound ? $0.request.body["to"]?.stringValue == own : $0.request.origin == own
+            }.map { thread in
                 let summary = thread.summary(now: now)
                 let partner = (inbound ? thread.request.origin : summary["to"]?.stringValue) ?? ""
                 let identifiers = (thread.request.body["identifiers"]?.arrayValue ?? []).compactMap { $0["value"]?.stringValue }
@@ -92,6 +94,10 @@ extension PageController {
         }
         let inbound = rows(true)
         let outbound = rows(false)
+        // Exercise requests are listed apart and never counted as overdue with the live ones.
+        let exerciseRows =
+            rows(true, exercise: true).map { $0.merging(["inbound": true]) { a, _ in a } }
+            + rows(false, exercise: true).map { $0.merging(["inbound": false, "open": false]) { _, b in b } }
         let entries = try await Directory.entries(node.store).filter { $0.body["node"]?.stringValue != own }
         let providers = entries.map { e -> [String: Any] in
             [
@@ -113,6 +119,8 @@ extension PageController {
                 "overdueCount": (inbound + outbound).filter { $0["overdue"] as? Bool == true }.count,
                 "hasOverdue": (inbound + outbound).contains { $0["overdue"] as? Bool == true },
                 "providers": providers, "hasProviders": !providers.isEmpty, "notice": notice, "message": message,
+                "exerciseRequests": exerciseRows, "hasExerciseRequests": !exerciseRows.isEmpty,
+                "fExercise": form?["exercise"] == "on",
                 "actions": RequestedAction.allCases.map {
                     ["value": $0.rawValue, "label": Self.label($0.rawValue), "selected": form?["action"] == $0.rawValue]
                 },
@@ -150,6 +158,7 @@ extension PageController {
                 json["legal_basis"] = ["kind": .string(form["basis"] ?? ""), "text": .string(text)]
             }
             if let note = form["note"], !note.isEmpty { json["note"] = .string(note) }
+            if form["exercise"] == "on" { json["exercise"] = true }
             if let to = form["to"]?.trimmingCharacters(in: .whitespaces), !to.isEmpty {
                 json["to"] = .string(to)
             } else if let provider = form["provider"], !provider.isEmpty {

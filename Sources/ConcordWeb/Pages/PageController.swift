@@ -18,6 +18,8 @@ struct PageController: Sendable {
     let catalogue: [Intervention]
     /// The capability framework assessments are made against.
     let framework: CapabilityFramework
+    /// The exercise scenarios shipped with Concord.
+    let scenarios: [ExerciseScenario]
 
     /// The cookie that carries the sign-in form's CSRF token before there is a session.
     static let loginCookie = "concord_login"
@@ -51,6 +53,7 @@ struct PageController: Sendable {
         router.post("report", use: report)
         addActRoutes(to: router)
         addLearningRoutes(to: router)
+        addExerciseRoutes(to: router)
     }
 
     // MARK: Access
@@ -447,7 +450,8 @@ struct PageController: Sendable {
     @Sendable func reportPage(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         await guarded(request) {
             let session = try await require(request, .analyst)
-            return reportForm(session: session, form: nil, issues: [], canonical: [:], saved: nil)
+            let exercise = request.uri.queryParameters["exercise"] == "1"
+            return reportForm(session: session, form: nil, issues: [], canonical: [:], saved: nil, exercise: exercise)
         }
     }
 
@@ -491,6 +495,7 @@ struct PageController: Sendable {
             members["loss"] = .object(["amount": .string(amount), "currency": .string(currency.uppercased())])
         }
         if let tlp = form["tlp"], !tlp.isEmpty { members["tlp"] = .string(tlp) }
+        if form["exercise"] == "on" { members["exercise"] = true }
         let kinds = form.all("kind")
         let values = form.all("value")
         var identifiers: [JSONValue] = []
@@ -520,7 +525,8 @@ struct PageController: Sendable {
         issues: [FieldIssue],
         canonical: [Int: String],
         saved: Record?,
-        status: HTTPResponse.Status = .ok
+        status: HTTPResponse.Status = .ok,
+        exercise: Bool = false
     ) -> Response {
         var fieldErrors: [String: String] = [:]
         var identifierErrors: [Int: String] = [:]
@@ -561,6 +567,7 @@ struct PageController: Sendable {
             nav: "Report",
             values: [
                 "saved": saved != nil, "savedID": saved?.id ?? "", "savedTLP": saved?.label.tlp.rawValue.uppercased() ?? "",
+                "exercise": form.map { $0["exercise"] == "on" } ?? exercise, "savedExercise": saved?.exercise ?? false,
                 "errors": errors, "hasErrors": !errors.isEmpty, "fieldErrors": fieldErrors,
                 "typologies": Typology.allCases.map { ["value": $0.rawValue, "selected": $0.rawValue == typology] },
                 "jurisdiction": form?["jurisdiction"] ?? node.profile.jurisdiction, "occurred": form?["occurred_at"] ?? "",
