@@ -238,20 +238,19 @@ struct ExerciseController {
 
     /// The after-action report of exercise `id`: live on the director, as published on a player.
     func afterActionReport(_ id: String) async throws -> JSONValue {
-        if let e = try await Exercises.held(node.store, id: id), e.director == node.key.nodeID {
+        let brief = try await Exercises.briefs(node.store).first { $0.id == id }
+        // The director sees the report live until it publishes one; then, like every player, the published one.
+        if brief?.report == nil, let e = try await Exercises.held(node.store, id: id), e.director == node.key.nodeID {
             let scores = try await Exercises.score(e, store: node.store)
-            let published = try await Exercises.briefs(node.store).first { $0.id == id }?.report
             return afterAction(
                 title: e.scenario.title,
                 scores: scores.map(Exercises.json),
                 lessons: Self.lessons(scores.map(ExerciseAfterAction.Entry.init)),
-                summary: published?.body["summary"]?.stringValue ?? "",
-                published: published
+                summary: "",
+                published: nil
             )
         }
-        guard let brief = try await Exercises.briefs(node.store).first(where: { $0.id == id }) else {
-            throw Problem.notFound("no exercise \(id) on this node")
-        }
+        guard let brief else { throw Problem.notFound("no exercise \(id) on this node") }
         guard let published = brief.report else {
             throw Problem.conflict("the director has not published the after-action report of this exercise yet")
         }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import ConcordCore
 import Foundation
+import HTTPTypes
 import NIOHTTP1
 import Testing
 
@@ -276,5 +277,63 @@ struct ExerciseTests {
             key: key
         )
         #expect(throws: RecordError.self) { try RecordAdmission.check(padded) }
+    }
+}
+
+@Suite("Exercise pages")
+struct ExercisePageTests {
+    @Test("a director starts a shipped scenario from the page, checks inside it, files a move and publishes the report")
+    func pages() async throws {
+        try await TestNode.run { node in
+            var browser = Browser(node)
+            try await browser.signIn("ana")
+            let list = try await browser.get("/exercises")
+            #expect(list.status == .ok && list.text.contains("Phishing-SMS campaign impersonating a regional bank"))
+            let own = node.nodeID
+            var form = [("csrf", Browser.csrf(list) ?? ""), ("scenario", "bank-sms-phishing"), ("speed", "60")]
+            for role in ["lead-centre", "bank", "telco", "cert"] { form.append(("role-bank-sms-phishing-\(role)", own)) }
+            let started = try await browser.send(.post, "/exercises", form: form)
+            #expect(started.status == .seeOther, "\(started.text.prefix(400))")
+            let location = try #require(started.headers[.location])
+            let page = try await browser.get(location)
+            #expect(page.status == .ok)
+            #expect(page.text.contains("Customers forward suspicious messages"), "the first inject is delivered at once")
+            #expect(page.text.contains("Scores so far") && page.text.contains("flags the phishing page"))
+
+            let inside = try await browser.get(location + "?kind=url&value=https%3A%2F%2Fregionalbank-verify.example%2Flogin")
+            #expect(inside.text.contains("is named in the exercise by"), "\(inside.text.prefix(300))")
+            let live = try await node.check(kind: "url", value: "https://regionalbank-verify.example/login")
+            #expect(live["flagged"] == .bool(false), "the live check never sees it")
+
+            let reportForm = try await browser.get("/report?exercise=1")
+            #expect(reportForm.text.contains(#"id="exercise" name="exercise" checked"#))
+            let filed = try await browser.send(
+                .post,
+                "/report",
+                form: [
+                    ("csrf", Browser.csrf(reportForm) ?? ""), ("action", "save"), ("typology", "phishing"), ("kind", "url"),
+                    ("value", "https://regionalbank-verify.example/login"), ("tlp", "amber"), ("exercise", "on"),
+                ]
+            )
+            #expect(filed.text.contains("as an exercise record"), "\(filed.text.prefix(400))")
+            let stillLive = try await node.check(kind: "url", value: "https://regionalbank-verify.example/login")
+            #expect(stillLive["flagged"] == .bool(false))
+
+            let hostile = "<script>alert(1)</script> Good drill"
+            let published = try await browser.send(
+                .post,
+                location + "/report",
+                form: [
+                    ("csrf", Browser.csrf(page) ?? ""), ("summary", hostile), ("lesson", "Rehearse takedowns"),
+                    ("factor", "platform-takedown"),
+                ]
+            )
+            #expect(published.text.contains("After-action report"), "\(published.text.prefix(400))")
+            #expect(
+                published.text.contains("&lt;script&gt;alert(1)&lt;/script&gt; Good drill")
+                    && !published.text.contains("<script>alert")
+            )
+            #expect(published.text.contains("Rehearse takedowns"))
+        }
     }
 }
