@@ -276,13 +276,25 @@ def main():
                 page.goto(base + path)
                 run.page_basics(page, name)
 
+            # A joint exercise started from its page, every role played by this node, at 60x.
+            page.goto(base + "/exercises")
+            run.page_basics(page, "exercises page")
+            start = page.locator("form[action='/exercises']").first
+            start.locator("input[name=speed]").fill("60")
+            start.locator("button[type=submit]").click()
+            run.expect("starting an exercise opens its page", "/exercises/" in page.url, page.url)
+            run.expect("the first inject is delivered", "delivered" in page.locator("main").inner_text())
+            run.page_basics(page, "exercise page")
+            run.shot(page, "exercise")
+            exercise_path = page.url[len(base):]
+
             refused = context.request.post(base + "/report", form={"typology": "job", "kind": "phone", "value": phone, "action": "save"})
             run.expect("a form posted without its CSRF token is refused", refused.status == 403, str(refused.status))
 
             page.set_viewport_size({"width": 360, "height": 800})
             for path in [
                 "/", "/campaigns", "/report", "/check", "/risks", "/plan?budget=2000000", "/records", "/network", "/requests",
-                "/cooperation", "/directory", "/triage", "/public", "/learning",
+                "/cooperation", "/directory", "/triage", "/public", "/learning", "/exercises", exercise_path,
             ]:
                 page.goto(base + path)
                 width = page.evaluate("document.documentElement.scrollWidth")
