@@ -161,7 +161,7 @@ struct ExerciseController {
                 "scores": .array(scores.map(Exercises.json)),
             ]
         }
-        guard let brief = try await Exercises.briefs(node.store).first(where: { $0.id == id }) else {
+        guard let brief = try await Exercises.brief(node.store, id: id, own: node.key.nodeID) else {
             throw Problem.notFound("no exercise \(id) on this node")
         }
         return [
@@ -238,7 +238,7 @@ struct ExerciseController {
 
     /// The after-action report of exercise `id`: live on the director, as published on a player.
     func afterActionReport(_ id: String) async throws -> JSONValue {
-        let brief = try await Exercises.briefs(node.store).first { $0.id == id }
+        let brief = try await Exercises.brief(node.store, id: id, own: node.key.nodeID)
         // The director sees the report live until it publishes one; then, like every player, the published one.
         if brief?.report == nil, let e = try await Exercises.held(node.store, id: id), e.director == node.key.nodeID {
             let scores = try await Exercises.score(e, store: node.store)
@@ -319,7 +319,7 @@ struct ExerciseController {
         let players: Set<String>?
         if let e = try await Exercises.held(node.store, id: id), e.director == node.key.nodeID {
             (since, players) = (e.start, e.nodes)
-        } else if let brief = try await Exercises.briefs(node.store).first(where: { $0.id == id }),
+        } else if let brief = try await Exercises.brief(node.store, id: id, own: node.key.nodeID),
             let first = brief.injects.map(\.created).min()
         {
             (since, players) = (first, nil)

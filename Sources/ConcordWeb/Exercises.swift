@@ -106,38 +106,42 @@ enum Exercises {
         return out
     }
 
-    /// The exercises as a player sees them: the injects received and the after-action report, by exercise.
+    /// The exercises as a player sees them: the injects received and the after-action report, by exercise and by
+    /// the node that wrote them. A player cannot see the `exercise` record, so it cannot tell the director from a
+    /// peer that writes inject records under the same exercise id; each writer's records stay apart and show
+    /// under its own name.
     static func briefs(_ store: SQLStore) async throws -> [ExerciseBrief] {
         var out: [String: ExerciseBrief] = [:]
         let records = try await store.exerciseRecords(
             since: Timestamp(milliseconds: 0),
             kinds: [.exerciseInject, .exerciseReport]
         )
-        for stored in records where stored.retractedBy == nil {
+        for stored in records where stored.retractedBy == nil && stored.record.kind == .exerciseInject {
             let r = stored.record
             guard let id = r.body["exercise"]?.stringValue else { continue }
-            if r.kind == .exerciseInject {
-                let end = r.body["end"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) ?? r.created
-                var brief =
-                    out[id]
-                    ?? ExerciseBrief(
-                        id: id,
-                        director: r.origin,
-                        title: r.body["exercise_title"]?.stringValue ?? "",
-                        end: end
-                    )
-                guard brief.director == r.origin else { continue }
-                brief.injects.append(r)
-                out[id] = brief
-            }
+            let key = id + "/" + r.origin
+            let end = r.body["end"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) ?? r.created
+            var brief =
+                out[key]
+                ?? ExerciseBrief(id: id, director: r.origin, title: r.body["exercise_title"]?.stringValue ?? "", end: end)
+            brief.injects.append(r)
+            out[key] = brief
         }
         for stored in records where stored.retractedBy == nil && stored.record.kind == .exerciseReport {
             let r = stored.record
-            guard let id = r.body["exercise"]?.stringValue, var brief = out[id], brief.director == r.origin else { continue }
+            guard let id = r.body["exercise"]?.stringValue, var brief = out[id + "/" + r.origin] else { continue }
             if brief.report.map({ $0.created <= r.created }) ?? true { brief.report = r }
-            out[id] = brief
+            out[id + "/" + r.origin] = brief
         }
-        return out.values.sorted { $0.end > $1.end }
+        return out.values.sorted { ($0.end, $0.director) > ($1.end, $1.director) }
+    }
+
+    /// The brief of exercise `id`: the director's own when this node directs it, else the one from the writer whose
+    /// first inject came first.
+    static func brief(_ store: SQLStore, id: String, own: String) async throws -> ExerciseBrief? {
+        let candidates = try await briefs(store).filter { $0.id == id }
+        if let mine = candidates.first(where: { $0.director == own }) { return mine }
+        return candidates.min { ($0.injects.map(\.created).min() ?? .now()) < ($1.injects.map(\.created).min() ?? .now()) }
     }
 
     /// Writes every inject of the exercises this node directs that is due and not yet delivered: its reports and

@@ -218,7 +218,7 @@ extension PageController {
     /// the first inject came.
     private func exerciseScope(_ id: String) async throws -> (Timestamp, Set<String>?) {
         if let e = try await Exercises.held(node.store, id: id), e.director == node.key.nodeID { return (e.start, e.nodes) }
-        let first = try await Exercises.briefs(node.store).first { $0.id == id }?.injects.map(\.created).min()
+        let first = try await Exercises.brief(node.store, id: id, own: node.key.nodeID)?.injects.map(\.created).min()
         return (first ?? .now(), nil)
     }
 
