@@ -22,6 +22,37 @@ struct ActRecordTests {
         #expect(throws: (any Error).self) { try RecordAdmission.check(tampered) }
     }
 
+    @Test("the exercise, inject and report records written by their readers are admitted from peers")
+    func exerciseAdmission() throws {
+        let records = UntrustedInput.exerciseSeeds(key: NodeKey())
+        #expect(records.map(\.kind) == [.exercise, .exerciseInject, .exerciseReport])
+        for record in records {
+            #expect(throws: Never.self) { try RecordAdmission.check(record) }
+            #expect(record.exercise && record.indexedIdentifiers.isEmpty)
+        }
+        let exercise = try #require(records.first)
+        #expect(
+            exercise.label.tlp == .red && exercise.label.audience.nodes == [exercise.origin],
+            "the scenario stays with its director"
+        )
+        // A scenario whose expected action names a role it does not have, signed by a peer: refused.
+        var body = try #require(exercise.body.objectValue)
+        var scenario = try #require(body["scenario"]?.objectValue)
+        var expectations = try #require(scenario["expectations"]?.arrayValue)
+        var first = try #require(expectations.first?.objectValue)
+        first["role"] = "ghost"
+        expectations[0] = .object(first)
+        scenario["expectations"] = .array(expectations)
+        body["scenario"] = .object(scenario)
+        let tampered = Record.make(kind: .exercise, body: .object(body), label: exercise.label, exercise: true, key: NodeKey())
+        #expect(throws: (any Error).self) { try RecordAdmission.check(tampered) }
+        // A different end than start and speed give: refused.
+        var late = try #require(exercise.body.objectValue)
+        late["end"] = "2099-01-01T00:00:00.000Z"
+        let moved = Record.make(kind: .exercise, body: .object(late), label: exercise.label, exercise: true, key: NodeKey())
+        #expect(throws: (any Error).self) { try RecordAdmission.check(moved) }
+    }
+
     @Test("readers name the bad field")
     func readers() {
         let key = NodeKey()

@@ -110,6 +110,53 @@ public enum UntrustedInput {
         return [request, dispute, decision, entry]
     }
 
+    /// A joint exercise's records: the director's `exercise` (with its scenario), an inject, and a report.
+    static func exerciseSeeds(key: NodeKey) -> [Record] {
+        let player = NodeKey().nodeID
+        let scenario: JSONValue = [
+            "id": "drill", "version": "1", "title": "Drill", "jurisdiction": "TH", "duration_minutes": 60,
+            "roles": [["id": "centre", "title": "Centre"]],
+            "injects": [
+                [
+                    "id": "start", "at_minutes": 0, "to": ["centre"], "title": "Calls", "message": "Victims call.",
+                    "reports": [["typology": "job", "identifiers": [["kind": "phone", "value": "0812345678"]]]],
+                    "request": [
+                        "action": "freeze_account", "identifiers": [["kind": "bank_account", "value": "TH:004:1234567890"]],
+                        "legal_basis": ["kind": "domestic_law"],
+                    ],
+                ]
+            ],
+            "expectations": [
+                [
+                    "id": "flag", "title": "Flag", "role": "centre", "after": "start", "within_minutes": 10,
+                    "action": "indicator",
+                    "identifiers": [["kind": "phone", "value": "0812345678"]], "factor": "threat-sharing", "lesson": "Flag fast",
+                ]
+            ],
+        ]
+        guard
+            let exercise = try? RecordInput.exercise(
+                ["scenario": scenario, "roles": ["centre": .string(player)], "speed": 60],
+                director: key.nodeID,
+                nodeJurisdiction: "TH"
+            ).sign(with: key),
+            let start = try? ExerciseScenario(json: scenario).injects.first,
+            let report = try? RecordInput.exerciseReport(
+                ["summary": "Slow on flags."],
+                of: exercise,
+                scores: [
+                    [
+                        "expectation": "flag", "role": "centre", "node": .string(player), "outcome": "missed", "detail": "none",
+                        "factor": "threat-sharing", "lesson": "Flag fast",
+                    ]
+                ]
+            ).sign(with: key)
+        else { return [] }
+        let inject = RecordInput.exerciseInject(exercise: exercise, inject: start, to: [player], scheduled: .now(), records: [])
+            .sign(with: key)
+        return [exercise, inject, report]
+    }
+
     /// Realistic inputs of each target, for the mutations to start from.
     public static func seeds(_ target: Target) -> [[UInt8]] {
         let key = NodeKey()
@@ -137,7 +184,7 @@ public enum UntrustedInput {
             return [
                 Array(report.canonical), Array(#"{"a":[1,2.5e3,"x\u00e9",null,true,{"b":{}}]}"#.utf8),
                 Array(#"[[[[[[[[[[]]]]]]]]]]"#.utf8),
-            ] + actSeeds(key: key).map { Array($0.canonical) }
+            ] + (actSeeds(key: key) + exerciseSeeds(key: key)).map { Array($0.canonical) }
         case .identifier:
             let values = [
                 "081 234 5678", "+44 20 7946 0958", "GB82 WEST 1234 5698 7654 32", "HTTPS://Bücher.Example/ä?x=1#y",
