@@ -280,6 +280,8 @@ def main():
             page.goto(base + "/exercises")
             run.page_basics(page, "exercises page")
             start = page.locator("form[action='/exercises']").first
+            for select in start.locator("select").all():
+                select.select_option(index=1)
             start.locator("input[name=speed]").fill("60")
             start.locator("button[type=submit]").click()
             run.expect("starting an exercise opens its page", "/exercises/" in page.url, page.url)

@@ -2,7 +2,9 @@ import Synchronization
 
 /// A first-come first-served lock for async code: holds one task at a time across suspension points,
 /// so that a transaction's statements never interleave with another's on the same connection.
-final class AsyncLock: Sendable {
+public final class AsyncLock: Sendable {
+    public init() {}
+
     private struct State {
         var locked = false
         var waiters: [CheckedContinuation<Void, Never>] = []
@@ -10,7 +12,7 @@ final class AsyncLock: Sendable {
 
     private let state = Mutex(State())
 
-    func withLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+    public func withLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         await acquire()
         defer { release() }
         return try await body()

@@ -188,11 +188,11 @@ extension SQLStore {
                 "CREATE INDEX practice_search_document ON practice_search USING GIN (document)",
             ]
         ),
-        // Exercise records by time, for scoring a joint exercise without reading every live record.
+        // Exercise records by kind, for running and scoring joint exercises without reading every live record.
         Migration(
             version: 13,
-            sqlite: ["CREATE INDEX records_exercise ON records (created_ms) WHERE exercise = 1"],
-            postgres: ["CREATE INDEX records_exercise ON records (created_ms) WHERE exercise = 1"]
+            sqlite: ["CREATE INDEX records_exercise ON records (kind, seq) WHERE exercise = 1"],
+            postgres: ["CREATE INDEX records_exercise ON records (kind, seq) WHERE exercise = 1"]
         ),
     ]
 

@@ -298,16 +298,21 @@ public final class SQLStore: RecordStore, TokenStore {
         return try await reader.raw(sql).all().map { try Self.storedRecord($0, checkSignature: check) }
     }
 
-    /// The exercise records of `kinds` created at or after `since`, in log order, signatures not re-checked.
-    public func exerciseRecords(since: Timestamp, kinds: [RecordKind]) async throws -> [StoredRecord] {
+    /// The exercise records of `kinds` created from `since` to `until`, in log order, signatures not re-checked.
+    /// Served by the partial index on exercise records, so a store of live records costs nothing here.
+    public func exerciseRecords(
+        since: Timestamp,
+        until: Timestamp = Timestamp(milliseconds: Int64.max / 2),
+        kinds: [RecordKind]
+    ) async throws -> [StoredRecord] {
         var out: [StoredRecord] = []
         var after: Int64 = 0
         let names = kinds.map(\.rawValue)
         while true {
-            var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.recordColumns) FROM records WHERE exercise = 1"
-            sql += " AND created_ms >= \(bind: since.milliseconds) AND seq > \(bind: after) AND kind IN ("
+            var sql: SQLQueryString = "SELECT \(unsafeRaw: Self.recordColumns) FROM records WHERE exercise = 1 AND kind IN ("
             for (n, name) in names.enumerated() { sql += n == 0 ? "\(bind: name)" : ", \(bind: name)" }
-            sql += ") ORDER BY seq LIMIT 2000"
+            sql += ") AND seq > \(bind: after) AND created_ms >= \(bind: since.milliseconds)"
+            sql += " AND created_ms <= \(bind: until.milliseconds) ORDER BY seq LIMIT 2000"
             let page = try await reader.raw(sql).all().map { try Self.storedRecord($0, checkSignature: false) }
             out += page
             guard let last = page.last, page.count == 2000 else { return out }

@@ -123,6 +123,9 @@ struct ActionController {
         guard original.origin == node.key.nodeID else {
             throw Problem.forbidden("only the node that sent a request escalates it")
         }
+        guard !original.exercise else {
+            throw Problem.conflict("an exercise request is never escalated: the 24/7 contacts in the directory are real")
+        }
         guard let addressee = original.body["to"]?.stringValue else { throw Problem.notFound("request \(id) has no addressee") }
         if let closing = try await ActionThreads.read(node.store).first(where: { $0.request.id == id })?.summary(now: .now()),
             closing["closed"] == .bool(true)

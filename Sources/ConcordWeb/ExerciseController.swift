@@ -72,8 +72,9 @@ struct ExerciseController {
         let players = Set(RecordInput.exerciseNodes(draft.body.objectValue ?? [:]))
         let start = draft.body["start"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) ?? .now()
         let end = draft.body["end"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) ?? start
-        for other in try await Exercises.held(node.store)
-        where other.director == node.key.nodeID && !other.cancelled && other.end >= start && other.start <= end {
+        let until = Timestamp(milliseconds: end.milliseconds + max(end.milliseconds - start.milliseconds, 3_600_000))
+        for other in try await Exercises.held(node.store, director: node.key.nodeID)
+        where !other.cancelled && other.scoredUntil >= start && other.start <= until {
             if let shared = players.intersection(other.roles.values).sorted().first {
                 throw Problem.conflict(
                     "\(shared) already plays in \(other.scenario.title) (\(other.id)) at that time; its moves could not be told apart"
@@ -89,8 +90,9 @@ struct ExerciseController {
         guard let (record, outcome) = try await node.write([draft]).first else {
             throw Problem.malformed("the exercise could not be written")
         }
-        // The first injects go out now rather than at the director loop's next turn.
-        _ = try await Exercises.deliverDue(node)
+        // The first injects go out now rather than at the director loop's next turn; a failure is logged there and
+        // the loop tries again.
+        _ = try? await Exercises.deliverDue(node)
         return RecordController.created(record, outcome)
     }
 
@@ -103,7 +105,7 @@ struct ExerciseController {
         let own = node.key.nodeID
         var out: [JSONValue] = []
         var seen = Set<String>()
-        for e in try await Exercises.held(node.store) where e.director == own {
+        for e in try await Exercises.held(node.store, director: own) {
             seen.insert(e.id)
             out.append(
                 [

@@ -36,6 +36,12 @@ struct HeldExercise: Sendable {
         self.cancelled = stored.retractedBy != nil
     }
 
+    /// Until when players' moves are scored: after the end, a grace period as long as the exercise (at least an
+    /// hour), for moves made late.
+    var scoredUntil: Timestamp {
+        Timestamp(milliseconds: end.milliseconds + max(end.milliseconds - start.milliseconds, 3_600_000))
+    }
+
     /// scheduled, running, ended or cancelled.
     func status(at now: Timestamp) -> String {
         if cancelled { return "cancelled" }
@@ -69,11 +75,12 @@ struct ExerciseBrief: Sendable {
 
 /// Reading, running and scoring joint exercises from the records a node holds.
 enum Exercises {
-    /// Every exercise held, newest first.
-    static func held(_ store: SQLStore) async throws -> [HeldExercise] {
+    /// The exercises this node directs, newest first. Other nodes' `exercise` records (RED to their writers, so
+    /// only ever held when a peer sends one anyway) are not read.
+    static func held(_ store: SQLStore, director: String) async throws -> [HeldExercise] {
         // Through the partial index on exercise records: the director's loop asks twice a second.
         let out = try await store.exerciseRecords(since: Timestamp(milliseconds: 0), kinds: [.exercise])
-        return out.compactMap(HeldExercise.init).sorted { $0.start > $1.start }
+        return out.filter { $0.record.origin == director }.compactMap(HeldExercise.init).sorted { $0.start > $1.start }
     }
 
     /// The exercise `id`, if held.
@@ -92,18 +99,20 @@ enum Exercises {
         return out
     }
 
-    /// The directors of the exercises running now in which `node` plays a role: those it directs, and those
-    /// whose injects it has received.
+    /// The directors of the exercises running now in which `node` plays: the writers of injects addressed to it
+    /// that are peers of it, whose exercise has not ended (and ends within a week of the inject), at most eight.
     static func runningDirectors(_ store: SQLStore, for node: String, now: Timestamp = .now()) async throws -> Set<String> {
-        var out = Set<String>()
-        for exercise in try await held(store) where exercise.status(at: now) == "running" && exercise.roles.values.contains(node)
-        {
-            out.insert(exercise.director)
+        let peers = Set(try await store.peers().map(\.nodeID))
+        var found: [(Timestamp, String)] = []
+        for brief in try await briefs(store) where brief.end >= now && brief.director != node && peers.contains(brief.director) {
+            let addressed = brief.injects.filter { inject in
+                let scheduled = inject.body["scheduled"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) ?? inject.created
+                return (inject.body["to"]?.arrayValue ?? []).contains(.string(node))
+                    && brief.end.milliseconds <= scheduled.milliseconds + 7 * 86_400_000
+            }
+            if let latest = addressed.map(\.created).max() { found.append((latest, brief.director)) }
         }
-        for brief in try await briefs(store) where brief.end >= now && brief.director != node {
-            out.insert(brief.director)
-        }
-        return out
+        return Set(found.sorted { $0.0 > $1.0 }.prefix(8).map(\.1))
     }
 
     /// The exercises as a player sees them: the injects received and the after-action report, by exercise and by
@@ -144,29 +153,36 @@ enum Exercises {
         return candidates.min { ($0.injects.map(\.created).min() ?? .now()) < ($1.injects.map(\.created).min() ?? .now()) }
     }
 
-    /// Writes every inject of the exercises this node directs that is due and not yet delivered: its reports and
-    /// requests, then the inject record naming them, in one append. Safe to repeat: what was delivered is not
-    /// delivered again, and an inject missed while the node was down goes out when it is back.
+    /// Writes every inject of the exercises this node directs that is due and not yet written: its reports and
+    /// requests, then the inject record naming them, in one append. One delivery runs at a time, and each record
+    /// is signed at the inject's due time, so a second writer (another replica) writes the very same records,
+    /// which the store keeps once. An inject missed while the node was down goes out when it is back, even after
+    /// the exercise's end (until a week after). A failing exercise does not hold up the others.
     static func deliverDue(_ node: RunningNode, now: Timestamp = .now()) async throws -> Int {
-        var delivered = 0
-        for exercise in try await held(node.store)
-        where exercise.director == node.key.nodeID && !exercise.cancelled && exercise.start <= now && now <= exercise.end {
-            let done = try await injects(node.store, of: exercise)
-            for inject in exercise.scenario.injects where done[inject.id] == nil && exercise.due(inject) <= now {
-                try await deliver(inject, of: exercise, node: node, now: now)
-                delivered += 1
+        try await node.exerciseLock.withLock {
+            var delivered = 0
+            for exercise in try await held(node.store, director: node.key.nodeID)
+            where !exercise.cancelled && exercise.start <= now && now.milliseconds <= exercise.end.milliseconds + 7 * 86_400_000 {
+                do {
+                    let done = try await injects(node.store, of: exercise)
+                    for inject in exercise.scenario.injects where done[inject.id] == nil && exercise.due(inject) <= now {
+                        try await deliver(inject, of: exercise, node: node)
+                        delivered += 1
+                    }
+                } catch {
+                    node.logger.warning(
+                        "an exercise inject could not be delivered",
+                        metadata: ["exercise": "\(exercise.id)", "error": "\(error)"]
+                    )
+                }
             }
+            return delivered
         }
-        return delivered
     }
 
-    private static func deliver(
-        _ inject: ExerciseScenario.Inject,
-        of exercise: HeldExercise,
-        node: RunningNode,
-        now: Timestamp
-    ) async throws {
+    private static func deliver(_ inject: ExerciseScenario.Inject, of exercise: HeldExercise, node: RunningNode) async throws {
         let targets = exercise.nodes(of: inject)
+        let at = exercise.due(inject)
         let label = RecordInput.exerciseLabel(nodes: Set(targets).union([exercise.director]))
         var drafts: [RecordDraft] = []
         for body in inject.reports {
@@ -175,13 +191,11 @@ enum Exercises {
             input["audience"] = ["nodes": .array(label.audience.nodes.map(JSONValue.string))]
             input["relay"] = false
             input["exercise"] = true
-            drafts.append(
-                try RecordInput.report(.object(input), nodeJurisdiction: exercise.scenario.jurisdiction)
-            )
+            drafts.append(try RecordInput.report(.object(input), nodeJurisdiction: exercise.scenario.jurisdiction))
         }
         if let request = inject.request {
             let due = Timestamp(
-                milliseconds: now.milliseconds + Int64(request.dueMinutes) * 60_000 / Int64(max(1, exercise.speed))
+                milliseconds: at.milliseconds + Int64(request.dueMinutes) * 60_000 / Int64(max(1, exercise.speed))
             )
             for target in targets where target != exercise.director {
                 var input: [String: JSONValue] = [
@@ -196,20 +210,20 @@ enum Exercises {
                         .object(input),
                         requester: exercise.director,
                         nodeJurisdiction: exercise.scenario.jurisdiction,
-                        now: now
+                        now: at
                     )
                 )
             }
         }
-        let content = await RecordDraft.signAll(drafts, with: node.key, at: now)
+        let content = await RecordDraft.signAll(drafts, with: node.key, at: at)
         let marker = RecordInput.exerciseInject(
             exercise: exercise.record,
             inject: inject,
             to: targets,
-            scheduled: exercise.due(inject),
+            scheduled: at,
             records: content.map(\.id)
         )
-        _ = try await node.append(content + [marker.sign(with: node.key, at: now)])
+        _ = try await node.append(content + [marker.sign(with: node.key, at: at)])
     }
 
     // MARK: - Scoring
@@ -218,17 +232,29 @@ enum Exercises {
     static func score(_ exercise: HeldExercise, store: SQLStore, now: Timestamp = .now()) async throws -> [ExerciseScoring.Score]
     {
         let injects = try await injects(store, of: exercise)
+        // Moves count from the start to the end of the grace period, so a later run of the same scenario by the same
+        // players is not scored here.
         let records = try await store.exerciseRecords(
             since: exercise.start,
+            until: exercise.scoredUntil,
             kinds: [.report, .indicator, .actionRequest, .actionResponse]
         )
+        // What the director wrote as injects is the scenario speaking, not a player's move.
+        let injected = Set(injects.values.flatMap { ($0.body["records"]?.arrayValue ?? []).compactMap(\.stringValue) })
         var actions: [ExerciseScoring.Action] = []
-        var requests: [String: (requester: String, addressee: String)] = [:]
+        var requests: [String: ExerciseScoring.HeldRequest] = [:]
         let players = Set(exercise.roles.values)
         for stored in records where stored.retractedBy == nil {
             let r = stored.record
-            if r.kind == .actionRequest, let to = r.body["to"]?.stringValue { requests[r.id] = (r.origin, to) }
-            guard players.contains(r.origin) else { continue }
+            if r.kind == .actionRequest, let to = r.body["to"]?.stringValue {
+                requests[r.id] = ExerciseScoring.HeldRequest(
+                    requester: r.origin,
+                    addressee: to,
+                    action: r.body["action"]?.stringValue.flatMap(RequestedAction.init(rawValue:)),
+                    identifiers: Self.requestIdentifiers(r)
+                )
+            }
+            guard players.contains(r.origin), !injected.contains(r.id) else { continue }
             let identifiers = Set(r.indexedIdentifiers.filter { !$0.derived }.map(\.identifier))
             switch r.kind {
             case .report:
@@ -240,14 +266,7 @@ enum Exercises {
                     .init(id: r.id, kind: .indicator, origin: r.origin, created: r.created.milliseconds, identifiers: identifiers)
                 )
             case .actionRequest:
-                let named = Set(
-                    (r.body["identifiers"]?.arrayValue ?? []).compactMap { item -> Identifier? in
-                        guard let kind = item["kind"]?.stringValue.flatMap(IdentifierKind.init(rawValue:)),
-                            let value = item["value"]?.stringValue
-                        else { return nil }
-                        return Identifier(kind: kind, canonical: value)
-                    }
-                )
+                let named = Self.requestIdentifiers(r)
                 actions.append(
                     .init(
                         id: r.id,
@@ -281,9 +300,22 @@ enum Exercises {
             injectRequests: injects.mapValues { inject in
                 Set((inject.body["records"]?.arrayValue ?? []).compactMap(\.stringValue).filter { requests[$0] != nil })
             },
-            speed: exercise.speed
+            speed: exercise.speed,
+            start: exercise.start.milliseconds
         )
         return ExerciseScoring.score(run, actions: actions, requests: requests, now: now.milliseconds)
+    }
+
+    /// The identifiers an action request names.
+    static func requestIdentifiers(_ r: Record) -> Set<Identifier> {
+        Set(
+            (r.body["identifiers"]?.arrayValue ?? []).compactMap { item -> Identifier? in
+                guard let kind = item["kind"]?.stringValue.flatMap(IdentifierKind.init(rawValue:)),
+                    let value = item["value"]?.stringValue
+                else { return nil }
+                return Identifier(kind: kind, canonical: value)
+            }
+        )
     }
 
     /// A score as JSON, in the shape the `exercise_report` record keeps.
@@ -292,7 +324,8 @@ enum Exercises {
             "expectation": .string(s.expectation.id), "role": .string(s.expectation.role), "node": .string(s.node),
             "outcome": s.outcome.map { .string($0.rawValue) } ?? .null, "detail": .string(s.detail),
         ]
-        if let taken = s.takenSeconds { out["taken_seconds"] = .integer(Int64(taken)) }
+        // The report's reader caps the time at a year of scenario time.
+        if let taken = s.takenSeconds { out["taken_seconds"] = .integer(Int64(min(taken, 366 * 86_400))) }
         if let record = s.record { out["record"] = .string(record) }
         if let factor = s.expectation.factor { out["factor"] = .string(factor) }
         out["lesson"] = .string(s.expectation.lesson ?? s.expectation.title)

@@ -22,6 +22,8 @@ final class RunningNode: Sendable {
     let communities: Communities
     /// Campaigns, alerts and the landscape of the reports held.
     let analysis: NodeAnalysis
+    /// One delivery of exercise injects at a time.
+    let exerciseLock = AsyncLock()
 
     init(
         key: NodeKey,
@@ -61,7 +63,17 @@ final class RunningNode: Sendable {
         // What a player writes in an exercise also goes to the exercise's director, who scores it.
         if drafts.contains(where: Self.isPlay) {
             let directors = try await Exercises.runningDirectors(store, for: key.nodeID).subtracting([key.nodeID])
-            if !directors.isEmpty { drafts = drafts.map { Self.isPlay($0) ? $0.addressed(alsoTo: directors) : $0 } }
+            if !directors.isEmpty {
+                if drafts.contains(where: {
+                    Self.isPlay($0) && !($0.label.audience.communities + $0.label.audience.jurisdictions).isEmpty
+                }) {
+                    throw Problem.invalid(
+                        pointer: "/audience",
+                        "an exercise move must reach the exercise's director: label it by nodes or TLP, not by community or jurisdiction"
+                    )
+                }
+                drafts = drafts.map { Self.isPlay($0) ? $0.addressed(alsoTo: directors) : $0 }
+            }
         }
         let records = await RecordDraft.signAll(drafts, with: key)
         try Self.checkSize(records)

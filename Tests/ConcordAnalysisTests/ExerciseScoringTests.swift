@@ -49,8 +49,10 @@ struct ExerciseScoringTests {
         )
     }
 
-    static let requests: [String: (requester: String, addressee: String)] = [
-        "inject-request": (director, bank), "centre-request": (centre, bank),
+    static let requests: [String: ExerciseScoring.HeldRequest] = [
+        "inject-request": .init(requester: director, addressee: bank, action: .freezeAccount, identifiers: [account]),
+        "centre-request": .init(requester: centre, addressee: bank, action: .freezeAccount, identifiers: [account]),
+        "centre-question": .init(requester: centre, addressee: bank, action: .requestInformation, identifiers: [phone]),
     ]
 
     func outcomes(_ actions: [ExerciseScoring.Action], now: Int64, speed: Int = 1) throws -> [String: ExerciseOutcome?] {
@@ -142,6 +144,32 @@ struct ExerciseScoringTests {
         let scores = ExerciseScoring.score(try Self.run(speed: 60), actions: actions, requests: Self.requests, now: 200_000)
         let act = scores.first { $0.expectation.id == "act" }
         #expect(act?.outcome == .done && act?.takenSeconds == 900)
+    }
+
+    @Test("a move made before its inject counts, taking no time; an answer to another kind of request does not")
+    func earlyMovesAndPairedRequests() throws {
+        let m = Self.minute
+        let actions: [ExerciseScoring.Action] = [
+            // The centre flags both identifiers at minute 1, before the reports reach it at minute 5.
+            .init(id: "i1", kind: .indicator, origin: Self.centre, created: 1 * m, identifiers: [Self.phone, Self.url]),
+            // The bank answers the centre's question (request_information), not the freeze it was expected to act on.
+            .init(id: "r2", kind: .response, origin: Self.bank, created: 12 * m, answers: "centre-question", status: .actioned),
+        ]
+        var run = try Self.run()
+        run = ExerciseScoring.Run(
+            scenario: run.scenario,
+            roles: run.roles,
+            director: run.director,
+            delivered: ["start": 5 * m, "freeze": 10 * m],
+            injectRequests: run.injectRequests,
+            speed: 1,
+            start: 0
+        )
+        let scores = ExerciseScoring.score(run, actions: actions, requests: Self.requests, now: 200 * m)
+        let flag = scores.first { $0.expectation.id == "flag" }
+        #expect(flag?.outcome == .done && flag?.takenSeconds == 0, "flagged before the reports came")
+        let answer = scores.first { $0.expectation.id == "answer-centre" }
+        #expect(answer?.outcome == .missed, "the freeze the centre asked for was never answered: \(answer?.detail ?? "")")
     }
 
     @Test("seeds pair a node that fell short on a factor with one that did it in full")

@@ -135,6 +135,15 @@ struct ExerciseTests {
             "a player's move also goes to the director, who scores it"
         )
 
+        let (escalated, _) = try await Net.call(
+            client,
+            .POST,
+            centre.url + "/api/v1/requests/\(centreRequest)/escalate",
+            token: centre.token,
+            body: "{}"
+        )
+        #expect(escalated == 409, "an exercise request never goes to a real 24/7 contact")
+
         // The bank actions the freeze order and only acknowledges the centre's request.
         let threads = try await ActionRequestTests.eventually(client, bank, "/api/v1/exercises/\(exercise)") {
             ($0["injects"]?.arrayValue?.first?["records"]?.arrayValue?.count ?? 0) == 1
@@ -180,6 +189,15 @@ struct ExerciseTests {
             ],
             "\(scored["scores"] ?? .null)"
         )
+
+        // Each inject was delivered once, though the start handler and the director's loop both deliver.
+        let (_, markers) = try await Net.call(
+            client,
+            .GET,
+            director.url + "/api/v1/records?kind=exercise_inject&limit=100",
+            token: director.token
+        )
+        #expect(Self.json(markers)["records"]?.arrayValue?.count == 3)
 
         // Nothing of the exercise reached a live check, a campaign or the landscape, on any node.
         for node in nodes {

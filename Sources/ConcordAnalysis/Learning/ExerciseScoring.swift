@@ -58,6 +58,8 @@ public enum ExerciseScoring {
         public let injectRequests: [String: Set<String>]
         /// Scenario minutes per real minute.
         public let speed: Int
+        /// When the exercise started (ms): moves from then on count, even those made before their inject.
+        public let start: Int64
 
         public init(
             scenario: ExerciseScenario,
@@ -65,7 +67,8 @@ public enum ExerciseScoring {
             director: String,
             delivered: [String: Int64],
             injectRequests: [String: Set<String>],
-            speed: Int
+            speed: Int,
+            start: Int64 = 0
         ) {
             self.scenario = scenario
             self.roles = roles
@@ -73,10 +76,26 @@ public enum ExerciseScoring {
             self.delivered = delivered
             self.injectRequests = injectRequests
             self.speed = max(1, speed)
+            self.start = start
         }
 
         /// Real milliseconds to scenario seconds.
         func scenarioSeconds(_ realMilliseconds: Int64) -> Int { Int(max(0, realMilliseconds) * Int64(speed) / 1000) }
+    }
+
+    /// An exercise request held, as answers are matched to it.
+    public struct HeldRequest: Sendable, Equatable {
+        public let requester: String
+        public let addressee: String
+        public let action: RequestedAction?
+        public let identifiers: Set<Identifier>
+
+        public init(requester: String, addressee: String, action: RequestedAction? = nil, identifiers: Set<Identifier> = []) {
+            self.requester = requester
+            self.addressee = addressee
+            self.action = action
+            self.identifiers = identifiers
+        }
     }
 
     /// How one expectation went.
@@ -95,11 +114,11 @@ public enum ExerciseScoring {
     /// Scores every expectation of the scenario at real time `now` (ms).
     /// - Parameters:
     ///   - actions: the exercise records participants wrote (any order).
-    ///   - requests: every exercise request held, by id, for the responses: (requester, addressee).
+    ///   - requests: every exercise request held, by id, for the responses.
     public static func score(
         _ run: Run,
         actions: [Action],
-        requests: [String: (requester: String, addressee: String)],
+        requests: [String: HeldRequest],
         now: Int64
     ) -> [Score] {
         let sorted = actions.sorted { ($0.created, $0.id) < ($1.created, $1.id) }
@@ -116,7 +135,9 @@ public enum ExerciseScoring {
                 )
             }
             let deadline = start + Int64(e.withinMinutes) * 60_000 / Int64(run.speed)
-            let mine = sorted.filter { $0.origin == node && $0.created >= start }
+            // A move made before its inject came still counts (the identifiers may have been known already),
+            // taking no time.
+            let mine = sorted.filter { $0.origin == node && $0.created >= run.start }
             let found: Found
             switch e.action {
             case .report: found = covering(e, mine.filter { $0.kind == .report }, what: "report")
@@ -124,7 +145,7 @@ public enum ExerciseScoring {
             case .request: found = request(e, mine.filter { $0.kind == .request }, run: run)
             case .respond: found = response(e, mine.filter { $0.kind == .response }, run: run, requests: requests, node: node)
             }
-            let taken = found.at.map { run.scenarioSeconds($0 - start) }
+            let taken = found.at.map { run.scenarioSeconds(max(0, $0 - start)) }
             switch found.completeness {
             case .full where found.at.map({ $0 <= deadline }) ?? false:
                 return Score(
@@ -236,16 +257,23 @@ public enum ExerciseScoring {
         _ e: ExerciseScenario.Expectation,
         _ actions: [Action],
         run: Run,
-        requests: [String: (requester: String, addressee: String)],
+        requests: [String: HeldRequest],
         node: String
     ) -> Found {
         let requester = e.fromRole.flatMap { run.roles[$0] } ?? run.director
         let injectRequests = run.injectRequests[e.after] ?? []
+        // The request another role is expected to send this one, when the scenario says what it asks.
+        let paired = run.scenario.expectations.first {
+            $0.action == .request && $0.role == e.fromRole && $0.toRole == e.role
+        }
         let answering = actions.filter { a in
             guard let id = a.answers, let request = requests[id], request.addressee == node, request.requester == requester else {
                 return false
             }
-            return e.fromRole != nil || injectRequests.contains(id)
+            guard e.fromRole != nil else { return injectRequests.contains(id) }
+            guard let paired else { return true }
+            if let action = paired.requestAction, request.action != action { return false }
+            return paired.identifiers.isEmpty || !request.identifiers.isDisjoint(with: paired.identifiers)
         }
         let wanted = e.status ?? .actioned
         func full(_ status: ResponseStatus?) -> Bool {

@@ -250,7 +250,8 @@ public struct ExerciseScenario: Sendable, Equatable {
             }
         }
         let due = Int(r.integer("due_minutes", in: 1...10_080) ?? 60)
-        let note = r.string("note", maxLength: 4096).flatMap { $0.isEmpty ? nil : $0 }
+        // Delivery writes "EXERCISE: " before the note, and requests take 4096 bytes of note.
+        let note = r.string("note", maxLength: 4086).flatMap { $0.isEmpty ? nil : $0 }
         guard r.issues.isEmpty, let parsedAction else { return nil }
         return RequestInject(
             action: parsedAction,

@@ -291,21 +291,25 @@ extension RecordInput {
 }
 
 extension RecordDraft {
-    /// The draft also addressed to `nodes` when its label names nodes; unchanged otherwise (a label that names no
-    /// node reaches them already). A participant's exercise records go to the exercise's director this way,
-    /// for scoring.
+    /// The draft also addressed to `nodes`: a label that names nodes, or a RED one, gets them added; a label that
+    /// names no node, community or jurisdiction reaches them already and is unchanged. A participant's exercise
+    /// moves go to the exercise's director this way, for scoring.
     public func addressed(alsoTo nodes: Set<String>) -> RecordDraft {
-        guard !label.audience.nodes.isEmpty, !nodes.isSubset(of: label.audience.nodes) else { return self }
-        var audience = label.audience
-        audience = Audience(
-            nodes: Array(Set(audience.nodes).union(nodes)),
-            communities: audience.communities,
-            jurisdictions: audience.jurisdictions
-        )
+        let audience = label.audience
+        guard !nodes.isEmpty, !nodes.isSubset(of: audience.nodes) else { return self }
+        if audience.isUnrestricted && label.tlp != .red { return self }
         return RecordDraft(
             kind: kind,
             body: body,
-            label: SharingLabel(tlp: label.tlp, audience: audience, relay: label.relay),
+            label: SharingLabel(
+                tlp: label.tlp,
+                audience: Audience(
+                    nodes: Array(Set(audience.nodes).union(nodes)),
+                    communities: audience.communities,
+                    jurisdictions: audience.jurisdictions
+                ),
+                relay: label.relay
+            ),
             exercise: exercise
         )
     }

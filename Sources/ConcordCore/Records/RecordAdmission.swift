@@ -179,6 +179,9 @@ public enum RecordAdmission {
                 guard record.exercise else {
                     return [FieldIssue(pointer: "", detail: "a \(record.kind.rawValue) record is always an exercise record")]
                 }
+                if record.kind == .exercise && (record.label.tlp != .red || record.label.audience.nodes != [record.origin]) {
+                    return [FieldIssue(pointer: "", detail: "an exercise record is RED to its director alone")]
+                }
                 var reader = FieldReader(body)
                 let read: [String: JSONValue]
                 switch record.kind {

@@ -38,7 +38,7 @@ extension PageController {
         let own = node.key.nodeID
         var rows: [[String: Any]] = []
         var seen = Set<String>()
-        for e in try await Exercises.held(node.store) where e.director == own {
+        for e in try await Exercises.held(node.store, director: own) {
             seen.insert(e.id)
             rows.append([
                 "id": e.id, "title": e.scenario.title, "status": e.status(at: now), "start": e.start.rfc3339,
@@ -103,7 +103,7 @@ extension PageController {
             do {
                 let draft = try await ExerciseController.draft(.object(json), scenarios: scenarios, node: node)
                 guard let (record, _) = try await node.write([draft]).first else { throw Denial.badForm }
-                _ = try await Exercises.deliverDue(node)
+                _ = try? await Exercises.deliverDue(node)
                 return Response(status: .seeOther, headers: [.location: "/exercises/\(record.id)"])
             } catch {
                 guard let message = Self.describe(error) else { throw error }
