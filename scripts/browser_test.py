@@ -272,7 +272,11 @@ def main():
             run.expect("the outbound queue lists it", page.locator("section").nth(1).locator("tbody tr").count() >= 1)
             run.page_basics(page, "requests page")
             run.shot(page, "requests")
-            for path, name in [("/cooperation", "cooperation page"), ("/directory", "directory page"), ("/learning", "learning page")]:
+            for path, name in [
+                ("/cooperation", "cooperation page"), ("/directory", "directory page"), ("/learning", "learning page"),
+                ("/learning/library", "practice library page"), ("/learning/exchanges", "exchanges page"),
+                ("/learning/pairings", "pairings page"),
+            ]:
                 page.goto(base + path)
                 run.page_basics(page, name)
 
@@ -296,7 +300,8 @@ def main():
             page.set_viewport_size({"width": 360, "height": 800})
             for path in [
                 "/", "/campaigns", "/report", "/check", "/risks", "/plan?budget=2000000", "/records", "/network", "/requests",
-                "/cooperation", "/directory", "/triage", "/public", "/learning", "/exercises", exercise_path,
+                "/cooperation", "/directory", "/triage", "/public", "/learning", "/learning/library", "/learning/exchanges",
+                "/learning/pairings", "/exercises", exercise_path,
             ]:
                 page.goto(base + path)
                 width = page.evaluate("document.documentElement.scrollWidth")

@@ -184,15 +184,17 @@ struct LearningController {
     @Sendable func review(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         _ = try context.require(.analyst)
         let (a, _) = try await held(context)
-        let draft = try RecordInput.assessmentReview(
-            try await request.jsonBody(context: context),
-            of: a,
-            reviewer: node.key.nodeID
-        )
-        guard let (record, outcome) = try await node.write([draft]).first else {
+        let (record, outcome) = try await review(a, try await request.jsonBody(context: context))
+        return RecordController.created(record, outcome)
+    }
+
+    /// Writes this node's review of assessment `a`; shared with the assessment page.
+    func review(_ a: Record, _ json: JSONValue) async throws -> (Record, AppendOutcome) {
+        let draft = try RecordInput.assessmentReview(json, of: a, reviewer: node.key.nodeID)
+        guard let written = try await node.write([draft]).first else {
             throw Problem.malformed("the review could not be written")
         }
-        return RecordController.created(record, outcome)
+        return written
     }
 
     // MARK: - Matching and pairings
@@ -287,6 +289,11 @@ struct LearningController {
     @Sendable func pairings(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         _ = try context.require(.analyst)
         _ = try StrictQuery(request, allowed: [])
+        return Response.json(try await pairingsJSON())
+    }
+
+    /// The pairing offers that name this node, newest first, with their answers; shared with the pairings page.
+    func pairingsJSON() async throws -> JSONValue {
         var offers: [Record] = []
         try await node.store.forEachPage(of: .pairingOffer) { page in
             offers += page.filter { $0.retractedBy == nil }.map(\.record)
@@ -305,7 +312,7 @@ struct LearningController {
         }
         let own = node.key.nodeID
         let mine = offers.filter { $0.body["mentee"]?.stringValue == own || $0.body["mentor"]?.stringValue == own }
-        return Response.json([
+        return .object([
             "pairings": .array(
                 mine.sorted { $0.created > $1.created }.map { o in
                     var out = o.body.objectValue ?? [:]
@@ -323,6 +330,12 @@ struct LearningController {
     @Sendable func answerOffer(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         _ = try context.require(.analyst)
         let id = try context.parameters.require("id").lowercased()
+        let (record, outcome) = try await answer(offer: id, try await request.jsonBody(context: context))
+        return RecordController.created(record, outcome)
+    }
+
+    /// Writes this node's answer to pairing offer `id`, once; shared with the pairings page.
+    func answer(offer id: String, _ json: JSONValue) async throws -> (Record, AppendOutcome) {
         guard ByteText.isSHA256Hex(id), let stored = try await node.store.record(id: id), stored.record.kind == .pairingOffer,
             stored.retractedBy == nil
         else {
@@ -338,15 +351,11 @@ struct LearningController {
             }
         }
         if answered { throw Problem.conflict("this node has answered pairing offer \(id) already") }
-        let draft = try RecordInput.pairingResponse(
-            try await request.jsonBody(context: context),
-            to: stored.record,
-            responder: node.key.nodeID
-        )
-        guard let (record, outcome) = try await node.write([draft]).first else {
+        let draft = try RecordInput.pairingResponse(json, to: stored.record, responder: node.key.nodeID)
+        guard let written = try await node.write([draft]).first else {
             throw Problem.malformed("the answer could not be written")
         }
-        return RecordController.created(record, outcome)
+        return written
     }
 
     // MARK: - Practice library
@@ -389,6 +398,11 @@ struct LearningController {
     @Sendable func searchPractices(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         _ = try context.require(.analyst)
         let q = try StrictQuery(request, allowed: ["q", "factor", "typology", "kind", "limit"])
+        return Response.json(try await practicesJSON(q))
+    }
+
+    /// Entries of the practice library by words, factor, typology and kind; shared with the library page.
+    func practicesJSON(_ q: StrictQuery) async throws -> JSONValue {
         let limit =
             try q["limit"].map { text -> Int in
                 guard let n = Int(text), (1...500).contains(n) else { throw Problem.invalid(pointer: "/limit", "is 1 to 500") }
@@ -423,7 +437,7 @@ struct LearningController {
                 Self.practiceSummary($0, words: [], rank: nil)
             }
         }
-        return Response.json(["practices": .array(results)])
+        return ["practices": .array(results)]
     }
 
     @Sendable func practice(_ request: Request, context: ConcordRequestContext) async throws -> Response {
@@ -458,18 +472,20 @@ struct LearningController {
     @Sendable func recordOutcome(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         _ = try context.require(.analyst)
         let id = try context.parameters.require("id").lowercased()
+        let (record, outcome) = try await outcome(of: id, try await request.jsonBody(context: context))
+        return RecordController.created(record, outcome)
+    }
+
+    /// Writes this node's outcome of exchange `id`; shared with the exchanges page.
+    func outcome(of id: String, _ json: JSONValue) async throws -> (Record, AppendOutcome) {
         guard ByteText.isSHA256Hex(id), let stored = try await node.store.record(id: id), stored.record.kind == .exchange,
             stored.retractedBy == nil
         else { throw Problem.notFound("no learning exchange \(id) on this node") }
-        let draft = try RecordInput.exchangeOutcome(
-            try await request.jsonBody(context: context),
-            of: stored.record,
-            writer: node.key.nodeID
-        )
-        guard let (record, outcome) = try await node.write([draft]).first else {
+        let draft = try RecordInput.exchangeOutcome(json, of: stored.record, writer: node.key.nodeID)
+        guard let written = try await node.write([draft]).first else {
             throw Problem.malformed("the outcome could not be written")
         }
-        return RecordController.created(record, outcome)
+        return written
     }
 
     /// Every live exchange held, newest first, with its participants' outcomes and the stage changes it was
@@ -517,8 +533,13 @@ struct LearningController {
     @Sendable func exchanges(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         _ = try context.require(.analyst)
         _ = try StrictQuery(request, allowed: [])
+        return Response.json(try await exchangesJSON())
+    }
+
+    /// Every exchange held with its outcomes and stage changes; shared with the exchanges page.
+    func exchangesJSON() async throws -> JSONValue {
         let history = try await exchangeHistory()
-        return Response.json([
+        return .object([
             "exchanges": .array(
                 history.map { h in
                     var out = h.exchange.body.objectValue ?? [:]
@@ -550,7 +571,11 @@ struct LearningController {
 
     @Sendable func programme(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         _ = try context.require(.analyst)
-        let q = try StrictQuery(request, allowed: ["by"])
+        return Response.json(try await programmeJSON(try StrictQuery(request, allowed: ["by"])))
+    }
+
+    /// Exchanges grouped by funder, region or factor; shared with the exchanges page.
+    func programmeJSON(_ q: StrictQuery) async throws -> JSONValue {
         let grouping =
             try q["by"].map { text -> ExchangeEffects.Grouping in
                 guard let g = ExchangeEffects.Grouping(rawValue: text) else {
@@ -566,7 +591,7 @@ struct LearningController {
                 changes: h.changes
             )
         }
-        return Response.json([
+        return .object([
             "by": .string(grouping.rawValue),
             "rows": .array(
                 ExchangeEffects.programme(summaries, by: grouping).map { row in

@@ -355,3 +355,80 @@ struct ExercisePageTests {
         }
     }
 }
+
+@Suite("Learning pages")
+struct LearningPageTests {
+    @Test("the library, exchanges, pairings and assessment pages read and write through the same code as the API")
+    func learningPages() async throws {
+        try await TestNode.run { node in
+            let peer = NodeKey().nodeID
+            var admin = Browser(node)
+            try await admin.signIn("root")
+            let network = try await admin.get("/network")
+            _ = try await admin.send(
+                .post,
+                "/network/peers",
+                form: [("csrf", Browser.csrf(network) ?? ""), ("url", "https://peer.example"), ("id", peer)]
+            )
+            var browser = Browser(node)
+            try await browser.signIn("ana")
+
+            // The library: a playbook with hostile text is added, found by its words and shown escaped.
+            let library = try await browser.get("/learning/library")
+            #expect(library.status == .ok && library.text.contains("The library is empty"))
+            let added = try await browser.send(
+                .post,
+                "/learning/library",
+                form: [
+                    ("csrf", Browser.csrf(library) ?? ""), ("title", "Freezing <b>mule</b> accounts"), ("kind", "playbook"),
+                    ("text", "Call the bank's fraud desk first; ask for a hold on the mule account."),
+                    ("factor", "financial-investigation-freezing"), ("tlp", "green"),
+                ]
+            )
+            #expect(added.text.contains("Added to the library"), "\(added.text.prefix(300))")
+            let found = try await browser.get("/learning/library?q=fraud+desk&factor=financial-investigation-freezing")
+            #expect(found.text.contains("Freezing &lt;b&gt;mule&lt;/b&gt; accounts") && !found.text.contains("<b>mule"))
+            let none = try await browser.get("/learning/library?q=volcano")
+            #expect(none.text.contains("Nothing matches"))
+
+            // Exchanges: planned with the peer, an outcome recorded, the programme grouped by factor.
+            let exchanges = try await browser.get("/learning/exchanges")
+            #expect(exchanges.status == .ok && exchanges.text.contains("No exchange is held yet"))
+            let planned = try await browser.send(
+                .post,
+                "/learning/exchanges",
+                form: [
+                    ("csrf", Browser.csrf(exchanges) ?? ""), ("title", "Freezing desk visit"), ("format", "study_visit"),
+                    ("partner", peer), ("factor", "financial-investigation-freezing"), ("start", "2027-02-01"),
+                    ("funder", "Example Fund"),
+                ]
+            )
+            #expect(planned.text.contains("planned."), "\(planned.text.prefix(300))")
+            let id = try #require(
+                try await node.get("/api/v1/exchanges", token: node.tokens.analyst).json()["exchanges"]?[0]?["id"]?.stringValue
+            )
+            let outcome = try await browser.send(
+                .post,
+                "/learning/exchanges/\(id)/outcome",
+                form: [("csrf", Browser.csrf(planned) ?? ""), ("summary", "Two days at the desk"), ("completed", "on")]
+            )
+            #expect(outcome.text.contains("recorded.") && outcome.text.contains("Two days at the desk"))
+            #expect(outcome.text.contains("Financial investigation"), "the programme names the factor")
+
+            // Pairings and an assessment of this node's own (no review form for one's own).
+            let pairings = try await browser.get("/learning/pairings")
+            #expect(pairings.status == .ok && pairings.text.contains("No offer names this node"))
+            let assessed = try await node.post(
+                "/api/v1/assessments",
+                token: node.tokens.analyst,
+                body:
+                    #"{"organisation": "Test centre", "region": "southeast-asia", "languages": ["en"], "time_zone": "Asia/Bangkok", "factors": [{"factor": "threat-sharing", "stage": 2, "target": 4}]}"#
+            )
+            let assessment = try #require(try assessed.json()["id"]?.stringValue)
+            let page = try await browser.get("/learning/assessments/\(assessment)")
+            #expect(page.status == .ok && page.text.contains("Threat") && !page.text.contains("Review this assessment"))
+            let learning = try await browser.get("/learning")
+            #expect(learning.text.contains("/learning/assessments/\(assessment)"))
+        }
+    }
+}

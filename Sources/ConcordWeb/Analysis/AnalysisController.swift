@@ -11,6 +11,11 @@ import NIOCore
 struct StrictQuery {
     var values: [String: String] = [:]
 
+    /// A query from a page's own fields, already known.
+    init(values: [String: String]) {
+        self.values = values
+    }
+
     init(_ request: Request, allowed: Set<String>) throws {
         for (name, value) in request.formQuery {
             guard allowed.contains(name) else {

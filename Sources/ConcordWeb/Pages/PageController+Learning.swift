@@ -65,7 +65,7 @@ extension PageController {
             var mean = "–"
             if case .double(let value)? = summary["mean_stage"] { mean = String(format: "%.1f", value) }
             let row: [String: Any] = [
-                "organisation": summary["organisation"]?.stringValue ?? "",
+                "id": h.assessment.id, "organisation": summary["organisation"]?.stringValue ?? "",
                 "date": String(h.assessment.created.rfc3339.prefix(10)),
                 "factors": Int(summary["factors"]?.integerValue ?? 0), "mean": mean, "reviews": h.reviews.count,
             ]

@@ -54,6 +54,7 @@ struct PageController: Sendable {
         addActRoutes(to: router)
         addLearningRoutes(to: router)
         addExerciseRoutes(to: router)
+        addLearningPageRoutes(to: router)
     }
 
     // MARK: Access
