@@ -138,6 +138,53 @@ extension BenchCommand {
 }
 
 extension BenchCommand {
+    struct Matching: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Mentor matching: time to propose pairs among N organisations assessed on 25 factors (Hungarian assignment)."
+        )
+
+        @Option(help: "Numbers of organisations, comma-separated.")
+        var organisations: String = "25,50,100,200,400"
+
+        func run() async throws {
+            let sizes = organisations.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !sizes.isEmpty, sizes.allSatisfy({ (2...5000).contains($0) }) else {
+                throw ValidationError("--organisations lists numbers from 2 to 5000")
+            }
+            let factors = (0..<25).map { "factor-\($0)" }
+            let regions = ["southeast-asia", "pacific", "africa", "europe", "latin-america"]
+            for n in sizes {
+                var rng = SeededRandom(seed: UInt64(n))
+                let participants = (0..<n).map { i -> PeerMatching.Participant in
+                    var stages: [String: Int] = [:]
+                    var targets: [String: Int] = [:]
+                    for f in factors {
+                        let stage = Int.random(in: 1...5, using: &rng)
+                        stages[f] = stage
+                        targets[f] = min(5, stage + Int.random(in: 0...2, using: &rng))
+                    }
+                    return PeerMatching.Participant(
+                        id: "org-\(i)",
+                        region: regions[i % regions.count],
+                        languages: Int.random(in: 0...3, using: &rng) == 0 ? ["fr", "en"] : ["en"],
+                        utcOffsetMinutes: 60 * Int.random(in: -5...12, using: &rng),
+                        legalTradition: ["common", "civil", "mixed"][i % 3],
+                        stages: stages,
+                        targets: targets,
+                        capacity: Int.random(in: 0...3, using: &rng)
+                    )
+                }
+                let t0 = ContinuousClock.now
+                let pairs = PeerMatching.propose(participants)
+                let elapsed = seconds(ContinuousClock.now - t0)
+                printLine(
+                    "\(n) organisations, \(participants.reduce(0) { $0 + $1.capacity }) mentor places: \(pairs.count) pairs in \(String(format: "%.1f", elapsed * 1000)) ms"
+                )
+            }
+        }
+    }
+
     struct Plan: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "The portfolio optimiser on synthetic catalogues: time to an exact plan, and search nodes."

@@ -16,7 +16,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure ingest, in-process checks, memory per identifier, and checks over HTTP.",
         subcommands: [
             Ingest.self, Lookup.self, Load.self, HTTPBatch.self, HTTPSingle.self, Federation.self, Campaigns.self, Risks.self,
-            Plan.self, STIX.self, TAXIIPaging.self,
+            Plan.self, STIX.self, TAXIIPaging.self, Matching.self,
         ]
     )
 }
