@@ -322,6 +322,25 @@ struct ExercisePageTests {
             #expect(inside.text.contains("is named in the exercise by"), "\(inside.text.prefix(300))")
             let live = try await node.check(kind: "url", value: "https://regionalbank-verify.example/login")
             #expect(live["flagged"] == .bool(false), "the live check never sees it")
+            // The usual check page offers the running exercise; checked there, the page is named in it.
+            let exerciseID = String(location.split(separator: "/").last ?? "")
+            let checkPage = try await browser.get("/check?exercise=\(exerciseID)")
+            #expect(checkPage.text.contains("exercise: Phishing-SMS campaign"))
+            let checked = try await browser.send(
+                .post,
+                "/check",
+                form: [
+                    ("csrf", Browser.csrf(checkPage) ?? ""), ("identifiers", "https://regionalbank-verify.example/login"),
+                    ("exercise", exerciseID),
+                ]
+            )
+            #expect(checked.text.contains("Named in the exercise") && checked.text.contains("Results in the exercise"))
+            let liveChecked = try await browser.send(
+                .post,
+                "/check",
+                form: [("csrf", Browser.csrf(checkPage) ?? ""), ("identifiers", "https://regionalbank-verify.example/login")]
+            )
+            #expect(liveChecked.text.contains("Not reported"), "without the choice, the check is live")
 
             let reportForm = try await browser.get("/report?exercise=1")
             #expect(reportForm.text.contains(#"id="exercise" name="exercise" checked"#))

@@ -1,6 +1,10 @@
 import Foundation
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What the network knows of one identifier: the answer to "has anyone flagged this?".
 public struct CheckResult: Sendable, Equatable {
     /// The identifier that was asked about.
@@ -249,16 +253,26 @@ public final class CheckIndex: Sendable {
 
     /// The answer for one canonical identifier from the records `scope` covers. URLs fall back to their host and
     /// registrable domain; domains to their registrable domain.
-    public func check(_ identifier: Identifier, scope: CheckScope = .all, at now: Timestamp = .now()) -> CheckResult {
-        let seconds = Self.seconds(now)
+    public func check(_ identifier: Identifier, scope: CheckScope = .all, at now: Timestamp? = nil) -> CheckResult {
+        let seconds = now.map(Self.seconds) ?? Self.currentSeconds()
         return state.withLock { s in Self.check(identifier, bands: s.bands(of: scope), at: seconds, in: s) }
     }
 
     static func seconds(_ t: Timestamp) -> UInt32 { UInt32(clamping: max(0, t.seconds)) }
 
+    /// Seconds since the epoch from the coarse real-time clock: expiry is kept to the second, and reading the
+    /// precise clock through Foundation cost more than the look-up itself.
+    static func currentSeconds() -> UInt32 {
+        #if canImport(Glibc)
+            var ts = timespec()
+            if clock_gettime(CLOCK_REALTIME_COARSE, &ts) == 0 { return UInt32(clamping: max(0, Int64(ts.tv_sec))) }
+        #endif
+        return seconds(.now())
+    }
+
     /// Answers for many identifiers under one lock, in order, overlapping the memory reads of neighbours.
-    public func check(_ identifiers: [Identifier], scope: CheckScope = .all, at now: Timestamp = .now()) -> [CheckResult] {
-        let seconds = Self.seconds(now)
+    public func check(_ identifiers: [Identifier], scope: CheckScope = .all, at now: Timestamp? = nil) -> [CheckResult] {
+        let seconds = now.map(Self.seconds) ?? Self.currentSeconds()
         var positions = [[Int]](repeating: [], count: IdentifierKind.allCases.count)
         for (n, identifier) in identifiers.enumerated() { positions[identifier.kind.ordinal].append(n) }
         return state.withLock { s in
@@ -290,7 +304,7 @@ public final class CheckIndex: Sendable {
     /// Whether each of many exact keys is flagged in the records `scope` covers: the batched bare look-up, with no
     /// fall-back and no result building, overlapping the memory reads of neighbouring keys.
     public func areFlagged(_ identifiers: [Identifier], scope: CheckScope = .all) -> [Bool] {
-        let now = Self.seconds(.now())
+        let now = Self.currentSeconds()
         var flags = [Bool](repeating: false, count: identifiers.count)
         var positions = [[Int]](repeating: [], count: IdentifierKind.allCases.count)
         for (n, identifier) in identifiers.enumerated() { positions[identifier.kind.ordinal].append(n) }
@@ -310,7 +324,7 @@ public final class CheckIndex: Sendable {
     /// Whether the exact key is flagged in the records `scope` covers: the bare look-up, with no fall-back and no
     /// result building.
     public func isFlagged(_ identifier: Identifier, scope: CheckScope = .all) -> Bool {
-        let now = Self.seconds(.now())
+        let now = Self.currentSeconds()
         return state.withLock { s in
             s.bands(of: scope).contains { band in
                 guard let e = s.bands[band][identifier.kind.ordinal].value(identifier.canonical) else { return false }

@@ -190,7 +190,7 @@ extension PageController {
                     value: value,
                     hints: NormalizationHints(region: node.profile.jurisdiction)
                 )
-                let (since, players) = try await exerciseScope(id)
+                let (_, since, players) = try await exerciseScope(id) ?? ("", .now(), nil)
                 let found = try await Exercises.matches(identifier, since: since, from: players, store: node.store)
                 values["checked"] = true
                 values["checkedValue"] = identifier.canonical
@@ -212,14 +212,6 @@ extension PageController {
             nav: "Exercises",
             values: values
         )
-    }
-
-    /// Where an exercise check looks: the director's exercise since its start, from its players; a player's since
-    /// the first inject came.
-    private func exerciseScope(_ id: String) async throws -> (Timestamp, Set<String>?) {
-        if let e = try await Exercises.held(node.store, id: id), e.director == node.key.nodeID { return (e.start, e.nodes) }
-        let first = try await Exercises.brief(node.store, id: id, own: node.key.nodeID)?.injects.map(\.created).min()
-        return (first ?? .now(), nil)
     }
 
     static func afterActionValues(

@@ -382,13 +382,15 @@ struct PageController: Sendable {
     @Sendable func checkPage(_ request: Request, context: ConcordRequestContext) async throws -> Response {
         await guarded(request) {
             let session = try await require(request, .checker)
+            let chosen = request.uri.queryParameters["exercise"].map(String.init)
+            let exercises = try await runningExercises(chosen: chosen)
             return pages.page(
                 "check",
                 title: "Check identifiers",
                 node: node,
                 session: session,
                 nav: "Check",
-                values: ["region": node.profile.jurisdiction]
+                values: ["region": node.profile.jurisdiction, "exercises": exercises, "hasExercises": !exercises.isEmpty]
             )
         }
     }
@@ -402,11 +404,28 @@ struct PageController: Sendable {
             let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty }.prefix(1000)
             let scope: CheckScope = session.user.role >= .analyst ? .all : .green
+            // A check inside an exercise reads only that exercise's records, never the live index.
+            let exercise = try await exerciseScope(form["exercise"] ?? "")
+            let exercises = try await runningExercises(chosen: form["exercise"])
             var results: [[String: Any]] = []
             for (n, line) in lines.enumerated() {
                 var row: [String: Any] = ["line": n + 1, "given": String(line.prefix(200))]
                 do {
                     let identifier = try Identifier.normalizeGuessingKind(line, hints: NormalizationHints(region: region))
+                    if let exercise {
+                        let found = try await Exercises.matches(
+                            identifier,
+                            since: exercise.since,
+                            from: exercise.players,
+                            store: node.store
+                        )
+                        row["canonical"] = "\(identifier.kind.rawValue): \(identifier.display ?? identifier.canonical)"
+                        row["verdict"] = found.isEmpty ? "Not named in the exercise" : "Named in the exercise"
+                        row["verdictClass"] = found.isEmpty ? "clear" : "flagged"
+                        row["details"] = found.isEmpty ? "" : "\(found.count) exercise records"
+                        results.append(row)
+                        continue
+                    }
                     let result = node.index.check(identifier, scope: scope)
                     node.metrics.checks.increment()
                     row["canonical"] = "\(identifier.kind.rawValue): \(identifier.display ?? identifier.canonical)"
@@ -441,9 +460,42 @@ struct PageController: Sendable {
                 node: node,
                 session: session,
                 nav: "Check",
-                values: ["identifiers": text, "region": region, "results": results, "hasResults": !results.isEmpty]
+                values: [
+                    "identifiers": text, "region": region, "results": results, "hasResults": !results.isEmpty,
+                    "exercises": exercises, "hasExercises": !exercises.isEmpty, "exerciseTitle": exercise?.title as Any,
+                ]
             )
         }
+    }
+
+    /// The running exercises this node directs or plays in, for the check form's choice.
+    func runningExercises(chosen: String?) async throws -> [[String: Any]] {
+        let now = Timestamp.now()
+        var out: [[String: Any]] = []
+        var seen = Set<String>()
+        for e in try await Exercises.held(node.store, director: node.key.nodeID) where e.status(at: now) == "running" {
+            seen.insert(e.id)
+            out.append(["id": e.id, "title": e.scenario.title, "selected": e.id == chosen])
+        }
+        for b in try await Exercises.briefs(node.store) where b.end >= now && !seen.contains(b.id) {
+            seen.insert(b.id)
+            out.append(["id": b.id, "title": b.title, "selected": b.id == chosen])
+        }
+        return out
+    }
+
+    /// Where a check in exercise `id` looks, or nil for a live check (an empty id).
+    func exerciseScope(_ id: String) async throws -> (title: String, since: Timestamp, players: Set<String>?)? {
+        guard !id.isEmpty else { return nil }
+        if let e = try await Exercises.held(node.store, id: id.lowercased()), e.director == node.key.nodeID {
+            return (e.scenario.title, e.start, e.nodes)
+        }
+        if let b = try await Exercises.brief(node.store, id: id.lowercased(), own: node.key.nodeID),
+            let first = b.injects.map(\.created).min()
+        {
+            return (b.title, first, nil)
+        }
+        throw Problem.invalid(pointer: "/exercise", "is not an exercise this node takes part in")
     }
 
     // MARK: Report
