@@ -7,14 +7,7 @@ import Yams
 /// the same keys), refusing anything it does not understand and naming every problem with its path and line.
 public enum CapabilityFrameworkFile {
     /// Why a framework file was refused.
-    public struct Invalid: Error, Sendable, CustomStringConvertible {
-        public let problems: [String]
-        public var description: String { problems.joined(separator: "; ") }
-    }
-
-    /// The longest file read, and the most YAML values it may hold with aliases expanded.
-    static let maximumBytes = 1 << 20
-    static let maximumNodes = 100_000
+    public typealias Invalid = YAMLFileInvalid
 
     /// The framework shipped with Concord.
     public static func shipped() throws -> CapabilityFramework {
@@ -26,36 +19,16 @@ public enum CapabilityFrameworkFile {
 
     /// The framework in the file at `path`.
     public static func load(path: String) throws -> CapabilityFramework {
-        guard let data = FileManager.default.contents(atPath: path) else { throw Invalid(problems: ["\(path) cannot be read"]) }
-        return try parse(String(decoding: data, as: UTF8.self))
+        try parse(try YAMLDataFile.text(path: path))
     }
 
     /// Reads a framework from YAML text.
     public static func parse(_ yaml: String) throws -> CapabilityFramework {
-        guard yaml.utf8.count <= maximumBytes else { throw Invalid(problems: ["the file is longer than \(maximumBytes) bytes"]) }
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch {
-            throw Invalid(problems: ["not YAML: \(error)"])
-        }
-        guard let root else { throw Invalid(problems: ["the file is empty"]) }
-        var budget = maximumNodes
-        guard fits(root, &budget) else { throw Invalid(problems: ["more than \(maximumNodes) values once aliases are expanded"]) }
+        let root = try YAMLDataFile.root(yaml)
         var reader = Reader()
         let framework = reader.framework(root)
         guard reader.problems.isEmpty, let framework else { throw Invalid(problems: reader.problems) }
         return framework
-    }
-
-    private static func fits(_ node: Node, _ budget: inout Int) -> Bool {
-        budget -= 1
-        guard budget >= 0 else { return false }
-        switch node {
-        case .scalar, .alias: return true
-        case .sequence(let items): return items.allSatisfy { fits($0, &budget) }
-        case .mapping(let pairs): return pairs.allSatisfy { fits($0.key, &budget) && fits($0.value, &budget) }
-        }
     }
 
     struct Reader {

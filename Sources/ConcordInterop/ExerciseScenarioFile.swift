@@ -7,13 +7,7 @@ import Yams
 /// named by its path and, where the file has it, its line.
 public enum ExerciseScenarioFile {
     /// Why a scenario file was refused.
-    public struct Invalid: Error, Sendable, CustomStringConvertible {
-        public let problems: [String]
-        public var description: String { problems.joined(separator: "; ") }
-    }
-
-    static let maximumBytes = 1 << 20
-    static let maximumNodes = 100_000
+    public typealias Invalid = YAMLFileInvalid
 
     /// The scenarios shipped with Concord, by id.
     public static func shipped() throws -> [ExerciseScenario] {
@@ -29,21 +23,13 @@ public enum ExerciseScenarioFile {
 
     /// The scenario in the file at `path`.
     public static func load(path: String) throws -> ExerciseScenario {
-        guard let data = FileManager.default.contents(atPath: path) else { throw Invalid(problems: ["\(path) cannot be read"]) }
-        return try parse(String(decoding: data, as: UTF8.self))
+        try parse(try YAMLDataFile.text(path: path))
     }
 
     /// Reads a scenario from YAML text.
     public static func parse(_ yaml: String) throws -> ExerciseScenario {
-        guard yaml.utf8.count <= maximumBytes else { throw Invalid(problems: ["the file is longer than \(maximumBytes) bytes"]) }
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch {
-            throw Invalid(problems: ["not YAML: \(error)"])
-        }
-        guard let root else { throw Invalid(problems: ["the file is empty"]) }
-        var budget = maximumNodes
+        let root = try YAMLDataFile.root(yaml)
+        var budget = YAMLDataFile.maximumNodes
         var problems: [String] = []
         let json = value(root, at: "", budget: &budget, problems: &problems)
         guard problems.isEmpty else { throw Invalid(problems: problems) }
@@ -63,7 +49,7 @@ public enum ExerciseScenarioFile {
     private static func value(_ node: Node, at path: String, budget: inout Int, problems: inout [String]) -> JSONValue {
         budget -= 1
         guard budget >= 0 else {
-            if budget == -1 { problems.append("more than \(maximumNodes) values") }
+            if budget == -1 { problems.append("more than \(YAMLDataFile.maximumNodes) values") }
             return .null
         }
         let line = node.mark.map { " (line \($0.line))" } ?? ""

@@ -146,46 +146,22 @@ public enum ExerciseScoring {
             case .respond: found = response(e, mine.filter { $0.kind == .response }, run: run, requests: requests, node: node)
             }
             let taken = found.at.map { run.scenarioSeconds(max(0, $0 - start)) }
+            func score(_ outcome: ExerciseOutcome?, _ detail: String, timed: Bool = true) -> Score {
+                Score(
+                    expectation: e,
+                    node: node,
+                    outcome: outcome,
+                    takenSeconds: timed ? taken : nil,
+                    record: timed ? found.record : nil,
+                    detail: detail
+                )
+            }
             switch found.completeness {
-            case .full where found.at.map({ $0 <= deadline }) ?? false:
-                return Score(
-                    expectation: e,
-                    node: node,
-                    outcome: .done,
-                    takenSeconds: taken,
-                    record: found.record,
-                    detail: found.detail
-                )
-            case .full:
-                let minutes = (taken ?? 0) / 60
-                return Score(
-                    expectation: e,
-                    node: node,
-                    outcome: .partly,
-                    takenSeconds: taken,
-                    record: found.record,
-                    detail: "done late: \(minutes) min against \(e.withinMinutes); \(found.detail)"
-                )
-            case .part where now > deadline:
-                return Score(
-                    expectation: e,
-                    node: node,
-                    outcome: .partly,
-                    takenSeconds: taken,
-                    record: found.record,
-                    detail: found.detail
-                )
-            case .none where now > deadline:
-                return Score(expectation: e, node: node, outcome: .missed, takenSeconds: nil, record: nil, detail: found.detail)
-            case .part, .none:
-                return Score(
-                    expectation: e,
-                    node: node,
-                    outcome: nil,
-                    takenSeconds: taken,
-                    record: found.record,
-                    detail: found.detail
-                )
+            case .full where found.at.map({ $0 <= deadline }) ?? false: return score(.done, found.detail)
+            case .full: return score(.partly, "done late: \((taken ?? 0) / 60) min against \(e.withinMinutes); \(found.detail)")
+            case .part where now > deadline: return score(.partly, found.detail)
+            case .none where now > deadline: return score(.missed, found.detail, timed: false)
+            case .part, .none: return score(nil, found.detail)
             }
         }
     }

@@ -159,20 +159,8 @@ extension RecordInput {
         if identifiers.isEmpty && reports.isEmpty && r.issues.isEmpty {
             r.fail("identifiers", "a request needs at least one identifier or report")
         }
-        if let basis = r.object["legal_basis"], basis != .null {
-            var br = FieldReader(basis, at: r.pointer("legal_basis"))
-            br.rejectUnknown(["kind", "text"])
-            var out: [String: JSONValue] = [:]
-            if let kind = br.string("kind", required: true, maxLength: 32) {
-                if let legal = LegalBasis(rawValue: kind) {
-                    out["kind"] = .string(legal.rawValue)
-                } else {
-                    br.fail("kind", "is one of \(LegalBasis.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-            }
-            if let text = br.string("text", maxLength: 4096), !text.isEmpty { out["text"] = .string(text) }
-            r.issues += br.issues
-            body["legal_basis"] = .object(out)
+        if let basis = readLegalBasis(&r) {
+            body["legal_basis"] = basis
         } else {
             r.fail("legal_basis", "is required: say on what footing the addressee can act")
         }
@@ -203,6 +191,24 @@ extension RecordInput {
             }
         }
         return body
+    }
+
+    /// The `legal_basis` member, `{kind, text}`, when given; problems go to `r.issues`.
+    static func readLegalBasis(_ r: inout FieldReader) -> JSONValue? {
+        guard let basis = r.object["legal_basis"], basis != .null else { return nil }
+        var br = FieldReader(basis, at: r.pointer("legal_basis"))
+        br.rejectUnknown(["kind", "text"])
+        var out: [String: JSONValue] = [:]
+        if let kind = br.string("kind", required: true, maxLength: 32) {
+            if let legal = LegalBasis(rawValue: kind) {
+                out["kind"] = .string(legal.rawValue)
+            } else {
+                br.fail("kind", "is one of \(LegalBasis.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        if let text = br.string("text", maxLength: 4096), !text.isEmpty { out["text"] = .string(text) }
+        r.issues += br.issues
+        return .object(out)
     }
 
     static let actionResponseFields: Set<String> = ["request", "status", "detail", "amount", "jurisdiction"]

@@ -223,24 +223,8 @@ public struct ExerciseScenario: Sendable, Equatable {
         }
         let identifiers = identifierList(&r, jurisdiction: jurisdiction, max: 100)
         if identifiers.isEmpty { r.fail("identifiers", "a request names at least one identifier") }
-        var basis: JSONValue = .null
-        if let value = r.object["legal_basis"], value != .null {
-            var br = FieldReader(value, at: r.pointer("legal_basis"))
-            br.rejectUnknown(["kind", "text"])
-            var out: [String: JSONValue] = [:]
-            if let kind = br.string("kind", required: true, maxLength: 32) {
-                if let legal = LegalBasis(rawValue: kind) {
-                    out["kind"] = .string(legal.rawValue)
-                } else {
-                    br.fail("kind", "is one of \(LegalBasis.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-            }
-            if let text = br.string("text", maxLength: 4096), !text.isEmpty { out["text"] = .string(text) }
-            r.issues += br.issues
-            basis = .object(out)
-        } else {
-            r.fail("legal_basis", "is required")
-        }
+        let basis = RecordInput.readLegalBasis(&r) ?? .null
+        if basis == .null { r.fail("legal_basis", "is required") }
         var urgency = RequestUrgency.urgent
         if let text = r.string("urgency", maxLength: 16) {
             if let u = RequestUrgency(rawValue: text) {

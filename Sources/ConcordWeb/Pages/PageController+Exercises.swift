@@ -101,8 +101,7 @@ extension PageController {
             if let speed = form["speed"], !speed.isEmpty { json["speed"] = Int64(speed).map(JSONValue.integer) ?? .string(speed) }
             if let note = form["note"], !note.isEmpty { json["note"] = .string(note) }
             do {
-                let draft = try await ExerciseController.draft(.object(json), scenarios: scenarios, node: node)
-                guard let (record, _) = try await node.write([draft]).first else { throw Denial.badForm }
+                let record = try await writeOne(ExerciseController.draft(.object(json), scenarios: scenarios, node: node))
                 _ = try? await Exercises.deliverDue(node)
                 return Response(status: .seeOther, headers: [.location: "/exercises/\(record.id)"])
             } catch {
@@ -301,12 +300,9 @@ extension PageController {
                 "factors": [.string(form["factor"] ?? "")], "start": .string(form["start"] ?? ""),
             ]
             do {
-                let draft = try RecordInput.exchange(
-                    .object(json),
-                    writer: node.key.nodeID,
-                    nodeJurisdiction: node.profile.jurisdiction
+                let record = try await writeOne(
+                    RecordInput.exchange(.object(json), writer: node.key.nodeID, nodeJurisdiction: node.profile.jurisdiction)
                 )
-                guard let (record, _) = try await node.write([draft]).first else { throw Denial.badForm }
                 return try await exerciseDetail(
                     id,
                     session: session,

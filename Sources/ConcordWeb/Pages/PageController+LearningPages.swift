@@ -32,6 +32,12 @@ extension PageController {
         return names
     }
 
+    /// Signs and stores one draft written from a page.
+    func writeOne(_ draft: RecordDraft) async throws -> Record {
+        guard let (record, _) = try await node.write([draft]).first else { throw Denial.badForm }
+        return record
+    }
+
     /// Runs a page's write; on bad input, shows the page again with what went wrong.
     func attempt(_ write: () async throws -> String, page: (String?, String?) async throws -> Response) async throws -> Response {
         do {
@@ -190,12 +196,9 @@ extension PageController {
             ]
             if let note = form["note"], !note.isEmpty { json["note"] = .string(note) }
             return try await attempt {
-                let draft = try RecordInput.pairingOffer(
-                    .object(json),
-                    writer: node.key.nodeID,
-                    nodeJurisdiction: node.profile.jurisdiction
+                let record = try await writeOne(
+                    RecordInput.pairingOffer(.object(json), writer: node.key.nodeID, nodeJurisdiction: node.profile.jurisdiction)
                 )
-                guard let (record, _) = try await node.write([draft]).first else { throw Denial.badForm }
                 return "Offer \(record.id.prefix(12)) sent."
             } page: { notice, message in
                 try await pairingList(session: session, notice: notice, message: message)
@@ -289,8 +292,7 @@ extension PageController {
             let factors = form.all("factor").filter { !$0.isEmpty }
             if !factors.isEmpty { json["factors"] = .array(factors.map(JSONValue.string)) }
             do {
-                let draft = try RecordInput.practice(.object(json), nodeJurisdiction: node.profile.jurisdiction)
-                guard let (record, _) = try await node.write([draft]).first else { throw Denial.badForm }
+                let record = try await writeOne(RecordInput.practice(.object(json), nodeJurisdiction: node.profile.jurisdiction))
                 return try await library(session: session, query: [:], notice: "Added to the library as \(record.id.prefix(12)).")
             } catch {
                 guard let message = Self.describe(error) else { throw error }
@@ -390,12 +392,9 @@ extension PageController {
                 if let value = form[key], !value.isEmpty { json[key] = .string(value) }
             }
             return try await attempt {
-                let draft = try RecordInput.exchange(
-                    .object(json),
-                    writer: node.key.nodeID,
-                    nodeJurisdiction: node.profile.jurisdiction
+                let record = try await writeOne(
+                    RecordInput.exchange(.object(json), writer: node.key.nodeID, nodeJurisdiction: node.profile.jurisdiction)
                 )
-                guard let (record, _) = try await node.write([draft]).first else { throw Denial.badForm }
                 return "Exchange \(record.id.prefix(12)) planned."
             } page: { notice, message in
                 try await exchangeList(session: session, notice: notice, message: message)
